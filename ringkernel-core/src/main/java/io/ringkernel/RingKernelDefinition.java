@@ -1,0 +1,270 @@
+package io.ringkernel;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+import io.ringkernel.layout.LayoutException;
+import io.ringkernel.layout.MessageLayout;
+import io.ringkernel.ring.MessageRing;
+
+/**
+ * Everything needed to create a ring kernel on any backend: id, message types (validated into
+ * {@link MessageLayout}s when {@link Builder#build()} runs), the CPU handler, the CUDA handler
+ * source, ring capacity and policies.
+ *
+ * <p>Immutable and thread-safe; one definition can create many kernels.
+ *
+ * @param <I> request record
+ * @param <O> response record
+ */
+public final class RingKernelDefinition<I, O> {
+
+    private final String id;
+    private final MessageLayout<I> requestLayout;
+    private final MessageLayout<O> responseLayout;
+    private final MessageHandler<I, O> handler;
+    private final StatefulHandler<?, I, O> statefulHandler;
+    private final MessageLayout<?> stateLayout;
+    private final String cudaSource;
+    private final int capacity;
+    private final Backpressure backpressure;
+    private final Duration blockTimeout;
+    private final Duration shutdownTimeout;
+    private final Duration replySpin;
+    private final int batchSize;
+    private final Supplier<IdleStrategy> idleStrategy;
+
+    private RingKernelDefinition(Builder<I, O> b) {
+        this.id = b.id;
+        this.requestLayout = b.requestLayout;
+        this.responseLayout = b.responseLayout;
+        this.handler = b.handler;
+        this.statefulHandler = b.statefulHandler;
+        this.stateLayout = b.stateLayout;
+        this.cudaSource = b.cudaSource;
+        this.capacity = b.capacity;
+        this.backpressure = b.backpressure;
+        this.blockTimeout = b.blockTimeout;
+        this.shutdownTimeout = b.shutdownTimeout;
+        this.replySpin = b.replySpin;
+        this.batchSize = b.batchSize;
+        this.idleStrategy = b.idleStrategy;
+    }
+
+    /**
+     * Starts a definition.
+     *
+     * @throws LayoutException if either type cannot be a message (naming record and component)
+     */
+    public static <I, O> Builder<I, O> builder(String id, Class<I> requestType, Class<O> responseType) {
+        return new Builder<>(id, requestType, responseType);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public MessageLayout<I> requestLayout() {
+        return requestLayout;
+    }
+
+    public MessageLayout<O> responseLayout() {
+        return responseLayout;
+    }
+
+    /** The stateless CPU handler, or {@code null} if the kernel is stateful or CUDA-only. */
+    public MessageHandler<I, O> handler() {
+        return handler;
+    }
+
+    /** The stateful CPU handler, or {@code null}. */
+    public StatefulHandler<?, I, O> statefulHandler() {
+        return statefulHandler;
+    }
+
+    /** Layout of the per-key state of a stateful kernel, or {@code null}. */
+    public MessageLayout<?> stateLayout() {
+        return stateLayout;
+    }
+
+    /** Class-path resource of the CUDA handler ({@code .cu}), or {@code null}. */
+    public String cudaSource() {
+        return cudaSource;
+    }
+
+    /** Request ring capacity (the response ring has the same). */
+    public int capacity() {
+        return capacity;
+    }
+
+    public Backpressure backpressure() {
+        return backpressure;
+    }
+
+    public Duration blockTimeout() {
+        return blockTimeout;
+    }
+
+    /** How long {@link RingKernel#close()} lets the kernel drain. */
+    public Duration shutdownTimeout() {
+        return shutdownTimeout;
+    }
+
+    /** How long a waiting {@code join()/get()} spins (helping drain replies) before it parks. */
+    public Duration replySpin() {
+        return replySpin;
+    }
+
+    /** Most messages the loop takes per pass before it services replies and control. */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** A fresh idle strategy for the kernel's host-side loop. */
+    public IdleStrategy newIdleStrategy() {
+        return idleStrategy.get();
+    }
+
+    /** 64-bit words per request slot. */
+    public int requestSlotWords() {
+        return MessageRing.slotWordsFor(requestLayout.size());
+    }
+
+    /** 64-bit words per response slot. */
+    public int responseSlotWords() {
+        return MessageRing.slotWordsFor(responseLayout.size());
+    }
+
+    /**
+     * Builder; not thread-safe.
+     *
+     * @param <I> request record
+     * @param <O> response record
+     */
+    public static final class Builder<I, O> {
+
+        private final String id;
+        private final MessageLayout<I> requestLayout;
+        private final MessageLayout<O> responseLayout;
+        private MessageHandler<I, O> handler;
+        private StatefulHandler<?, I, O> statefulHandler;
+        private MessageLayout<?> stateLayout;
+        private String cudaSource;
+        private int capacity = 1024;
+        private Backpressure backpressure = Backpressure.BLOCK;
+        private Duration blockTimeout = Duration.ofSeconds(1);
+        private Duration shutdownTimeout = Duration.ofSeconds(5);
+        private Duration replySpin = Duration.ofNanos(50_000);
+        private int batchSize = 256;
+        private Supplier<IdleStrategy> idleStrategy =
+                () -> new BackoffIdleStrategy(1000, 100, 1_000, 200_000);
+
+        private Builder(String id, Class<I> requestType, Class<O> responseType) {
+            if (id == null || id.isBlank() || !id.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+                throw new IllegalArgumentException("kernel id must be letters, digits, '_', '.', '-' and not blank: '" + id + "'");
+            }
+            this.id = id;
+            this.requestLayout = MessageLayout.of(requestType);
+            this.responseLayout = MessageLayout.of(responseType);
+        }
+
+        /** The CPU handler of a stateless kernel. */
+        public Builder<I, O> handler(MessageHandler<I, O> cpuHandler) {
+            this.handler = Objects.requireNonNull(cpuHandler, "handler");
+            return this;
+        }
+
+        /**
+         * The CPU handler of a stateful kernel; the request type must have a
+         * {@link io.ringkernel.layout.Key} component.
+         */
+        public <S> Builder<I, O> statefulHandler(Class<S> stateType, StatefulHandler<S, I, O> cpuHandler) {
+            if (requestLayout.keyField() == null) {
+                throw new LayoutException(requestLayout.type().getSimpleName()
+                        + ": a stateful kernel's request needs an int or long component marked @Key");
+            }
+            this.stateLayout = MessageLayout.of(stateType);
+            this.statefulHandler = Objects.requireNonNull(cpuHandler, "statefulHandler");
+            return this;
+        }
+
+        /** Class-path resource holding the CUDA {@code __device__} handler. */
+        public Builder<I, O> cudaSource(String resource) {
+            this.cudaSource = Objects.requireNonNull(resource, "cudaSource");
+            return this;
+        }
+
+        /** Ring capacity in messages: a power of two between 2 and 2^24. Default 1024. */
+        public Builder<I, O> capacity(int slots) {
+            MessageRing.checkCapacity(slots);
+            this.capacity = slots;
+            return this;
+        }
+
+        /** Policy when the ring is full. Default {@link Backpressure#BLOCK}. */
+        public Builder<I, O> backpressure(Backpressure policy) {
+            this.backpressure = Objects.requireNonNull(policy, "backpressure");
+            return this;
+        }
+
+        /** Longest wait for room under {@link Backpressure#BLOCK}. Default 1 s. */
+        public Builder<I, O> blockTimeout(Duration timeout) {
+            this.blockTimeout = nonNegative("blockTimeout", timeout);
+            return this;
+        }
+
+        /** Longest drain on {@link RingKernel#close()}. Default 5 s. */
+        public Builder<I, O> shutdownTimeout(Duration timeout) {
+            this.shutdownTimeout = nonNegative("shutdownTimeout", timeout);
+            return this;
+        }
+
+        /** How long a waiting caller spins before parking. Default 50 µs. */
+        public Builder<I, O> replySpin(Duration spin) {
+            this.replySpin = nonNegative("replySpin", spin);
+            return this;
+        }
+
+        /** Most messages per loop pass, 1 to 65536. Default 256. */
+        public Builder<I, O> batchSize(int messages) {
+            if (messages < 1 || messages > 65536) {
+                throw new IllegalArgumentException("batchSize must be between 1 and 65536, was " + messages);
+            }
+            this.batchSize = messages;
+            return this;
+        }
+
+        /** Idle strategy of the host-side loop (spin → yield → park by default). */
+        public Builder<I, O> idleStrategy(Supplier<IdleStrategy> strategy) {
+            this.idleStrategy = Objects.requireNonNull(strategy, "idleStrategy");
+            return this;
+        }
+
+        /**
+         * Validates and builds.
+         *
+         * @throws IllegalStateException if no handler of any kind was given
+         */
+        public RingKernelDefinition<I, O> build() {
+            if (handler != null && statefulHandler != null) {
+                throw new IllegalStateException("kernel '" + id + "': give either handler or statefulHandler, not both");
+            }
+            if (handler == null && statefulHandler == null && cudaSource == null) {
+                throw new IllegalStateException("kernel '" + id + "' has no handler: give a CPU handler, a CUDA source, or both");
+            }
+            return new RingKernelDefinition<>(this);
+        }
+
+        private static Duration nonNegative(String name, Duration d) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(name + " must not be negative: " + d);
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,368 @@
+package io.ringkernel.cpu;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
+
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.IdleStrategy;
+
+import io.ringkernel.DeviceBuffer;
+import io.ringkernel.KernelContext;
+import io.ringkernel.MessageHandler;
+import io.ringkernel.RingKernelDefinition;
+import io.ringkernel.StatefulHandler;
+import io.ringkernel.layout.BufferHandle;
+import io.ringkernel.layout.MessageLayout;
+import io.ringkernel.memory.MemoryRegion;
+import io.ringkernel.memory.NativeMemory;
+import io.ringkernel.ring.ControlBlock;
+import io.ringkernel.ring.KernelChannel;
+import io.ringkernel.ring.KernelEngine;
+import io.ringkernel.ring.MessageRing;
+
+/**
+ * The CPU backend's engine: one dispatch thread per kernel running the ring protocol over
+ * off-heap memory, exactly as the GPU loop does over mapped memory. It decodes each request from
+ * its slot, calls the Java handler, encodes the reply into the response ring, then dispatches
+ * replies to futures itself, so a CPU round trip costs two cache-line transfers and no extra
+ * thread hop.
+ *
+ * <p>If the thread cannot be stopped (a handler that never returns), {@link #close()} abandons it:
+ * the thread frees the memory itself when the handler finally returns, instead of the host
+ * freeing memory the thread would still touch.
+ *
+ * <p>Thread-safety: lifecycle calls come from the kernel's lifecycle lock; buffer calls are thread-safe.
+ */
+final class CpuKernelEngine implements KernelEngine, KernelContext {
+
+    private final RingKernelDefinition<?, ?> definition;
+    private final List<MemoryRegion> shared = new ArrayList<>();
+    private final Map<Long, CpuBuffer> buffers = new ConcurrentHashMap<>();
+    private Thread thread;
+    private volatile boolean abandoned;
+    private boolean closed;
+
+    CpuKernelEngine(RingKernelDefinition<?, ?> definition) {
+        this.definition = definition;
+    }
+
+    @Override
+    public synchronized MemoryRegion allocateShared(long bytes) {
+        MemoryRegion r = NativeMemory.allocate(bytes, 128);
+        shared.add(r);
+        return r;
+    }
+
+    @Override
+    public void start(KernelChannel channel) {
+        thread = new Thread(new DispatchLoop(channel), "ringkernel-" + definition.id());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public void wake() {
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    @Override
+    public boolean awaitExit(Duration timeout) {
+        Thread t = thread;
+        if (t == null) {
+            return true;
+        }
+        try {
+            t.join(Math.max(1, timeout.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return !t.isAlive();
+    }
+
+    @Override
+    public void forceStop() {
+        Thread t = thread;
+        if (t != null && t.isAlive()) {
+            t.interrupt();
+        }
+    }
+
+    @Override
+    public DeviceBuffer allocateBuffer(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("buffer size must be positive: " + bytes);
+        }
+        CpuBuffer b = new CpuBuffer(NativeMemory.allocate(bytes, 64));
+        buffers.put(b.region.address(), b);
+        return b;
+    }
+
+    @Override
+    public MemoryRegion resolveBuffer(BufferHandle handle) {
+        CpuBuffer b = buffers.get(handle.address());
+        if (b == null) {
+            throw new IllegalArgumentException("no live buffer at 0x" + Long.toHexString(handle.address())
+                    + " in kernel '" + definition.id() + "'");
+        }
+        if (handle.byteLength() > b.region.length()) {
+            throw new IllegalArgumentException("handle claims " + handle.byteLength() + " bytes but the buffer has "
+                    + b.region.length());
+        }
+        return b.region.slice(0, handle.byteLength());
+    }
+
+    @Override
+    public String kernelId() {
+        return definition.id();
+    }
+
+    @Override
+    public MemoryRegion buffer(BufferHandle handle) {
+        return resolveBuffer(handle);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Thread t = thread;
+        if (t != null && t.isAlive()) {
+            forceStop();
+            abandoned = true;
+            if (t.isAlive()) {
+                return; // the thread frees the memory when it leaves (see DispatchLoop.run)
+            }
+        }
+        freeMemory();
+    }
+
+    private synchronized void freeMemory() {
+        for (CpuBuffer b : buffers.values()) {
+            NativeMemory.free(b.region);
+        }
+        buffers.clear();
+        for (MemoryRegion r : shared) {
+            NativeMemory.free(r);
+        }
+        shared.clear();
+    }
+
+    /** An off-heap buffer. */
+    private final class CpuBuffer implements DeviceBuffer {
+
+        final MemoryRegion region;
+        private final BufferHandle handle;
+
+        CpuBuffer(MemoryRegion region) {
+            this.region = region;
+            this.handle = new BufferHandle(region.address(), region.length());
+        }
+
+        @Override
+        public BufferHandle handle() {
+            return handle;
+        }
+
+        @Override
+        public long byteLength() {
+            return region.length();
+        }
+
+        @Override
+        public void write(long index, float[] source, int from, int count) {
+            live();
+            region.putFloats(index * 4, source, from, count);
+        }
+
+        @Override
+        public void read(long index, float[] target, int from, int count) {
+            live();
+            region.getFloats(index * 4, target, from, count);
+        }
+
+        private void live() {
+            if (!region.isOwnedAndLive()) {
+                throw new IllegalStateException("buffer was freed");
+            }
+        }
+
+        @Override
+        public void close() {
+            if (buffers.remove(region.address(), this)) {
+                NativeMemory.free(region);
+            }
+        }
+    }
+
+    /** The persistent loop. */
+    private final class DispatchLoop implements Runnable, StatefulHandler.State<Object> {
+
+        private final KernelChannel channel;
+        private final MessageRing requests;
+        private final MessageRing responses;
+        private final ControlBlock control;
+        private final MessageLayout<Object> requestLayout;
+        private final MessageLayout<Object> responseLayout;
+        private final MessageHandler<Object, Object> handler;
+        private final StatefulHandler<Object, Object, Object> stateful;
+        private final Long2ObjectHashMap<Object> states = new Long2ObjectHashMap<>();
+        private final ByteBuffer in;
+        private final ByteBuffer out;
+        private final int responseChunks;
+        private final int batch;
+        private long next;
+        private long failed;
+        private long key;
+        private Object state;
+
+        @SuppressWarnings("unchecked")
+        DispatchLoop(KernelChannel channel) {
+            this.channel = channel;
+            this.requests = channel.requests();
+            this.responses = channel.responses();
+            this.control = channel.control();
+            this.requestLayout = (MessageLayout<Object>) definition.requestLayout();
+            this.responseLayout = (MessageLayout<Object>) definition.responseLayout();
+            this.handler = (MessageHandler<Object, Object>) definition.handler();
+            this.stateful = (StatefulHandler<Object, Object, Object>) definition.statefulHandler();
+            this.in = ByteBuffer.allocate(requests.slotWords() * 4).order(ByteOrder.LITTLE_ENDIAN);
+            this.out = ByteBuffer.allocate(Math.max(4, (responseLayout.size() + 3) / 4 * 4)).order(ByteOrder.LITTLE_ENDIAN);
+            this.responseChunks = (responseLayout.size() + 3) / 4;
+            this.batch = definition.batchSize();
+        }
+
+        @Override
+        public void run() {
+            try {
+                loop();
+            } catch (Throwable t) {
+                if (!abandoned) {
+                    channel.engineFailed(t);
+                }
+            } finally {
+                if (abandoned) {
+                    freeMemory();
+                } else {
+                    control.markExited();
+                }
+            }
+        }
+
+        private void loop() {
+            IdleStrategy idle = definition.newIdleStrategy();
+            long beat = 0;
+            while (true) {
+                long run = control.runState();
+                if (run == ControlBlock.TERMINATE || abandoned) {
+                    return;
+                }
+                int work = run == ControlBlock.ACTIVE ? processBatch() : 0;
+                if (abandoned) {
+                    return;
+                }
+                work += channel.drainReplies(batch);
+                control.heartbeat(++beat);
+                if (work == 0) {
+                    idle.idle();
+                } else {
+                    idle.reset();
+                }
+            }
+        }
+
+        private int processBatch() {
+            int n = 0;
+            while (n < batch && requests.tryRead(next, in)) {
+                int flags = in.getInt(0);
+                if ((flags & MessageRing.FLAG_SKIP) == 0) {
+                    long correlation = (in.getInt(4) & 0xFFFF_FFFFL) | ((long) in.getInt(8) << 32);
+                    handle(correlation, (flags & MessageRing.FLAG_REPLY) != 0);
+                    if (abandoned) {
+                        return n;
+                    }
+                }
+                next++;
+                requests.releaseConsumed(next);
+                control.consumed(next);
+                n++;
+            }
+            return n;
+        }
+
+        private void handle(long correlation, boolean reply) {
+            try {
+                Object message = requestLayout.decode(in, MessageRing.HEADER_CHUNKS * 4);
+                Object result;
+                if (stateful != null) {
+                    key = requestLayout.readKey(in, MessageRing.HEADER_CHUNKS * 4);
+                    state = states.get(key);
+                    if (state == null) {
+                        state = stateful.initialState(key);
+                    }
+                    result = stateful.handle(message, this, CpuKernelEngine.this);
+                    states.put(key, state);
+                } else {
+                    result = handler.handle(message, CpuKernelEngine.this);
+                }
+                if (reply) {
+                    if (result == null) {
+                        throw new NullPointerException("handler of kernel '" + definition.id() + "' returned null");
+                    }
+                    responseLayout.encode(result, out, 0);
+                    publishReply(correlation, MessageRing.STATUS_OK);
+                }
+            } catch (Throwable t) {
+                if (abandoned) {
+                    return;
+                }
+                control.failed(++failed);
+                channel.handlerFailed(correlation, t, reply);
+                if (reply) {
+                    publishReply(correlation, MessageRing.STATUS_FAILED);
+                }
+            }
+        }
+
+        private void publishReply(long correlation, int status) {
+            long seq;
+            while ((seq = responses.tryClaim(1, null)) == MessageRing.FULL) {
+                if (channel.drainReplies(batch) == 0) {
+                    Thread.yield();
+                }
+            }
+            responses.publish(seq, status, correlation, 0, out, 0, status == MessageRing.STATUS_OK ? responseChunks : 0);
+        }
+
+        @Override
+        public long key() {
+            return key;
+        }
+
+        @Override
+        public Object get() {
+            return state;
+        }
+
+        @Override
+        public void set(Object next) {
+            if (next == null) {
+                throw new NullPointerException("state must not be null");
+            }
+            if (!definition.stateLayout().type().isInstance(next)) {
+                throw new IllegalArgumentException("state must be a " + definition.stateLayout().type().getName());
+            }
+            state = next;
+        }
+    }
+}

@@ -1,0 +1,188 @@
+package io.ringkernel.memory;
+
+/**
+ * A bounds-checked view of native memory: off-heap memory from {@link NativeMemory#allocate} or
+ * memory owned by a native library (for example pinned, device-mapped host memory from the CUDA
+ * driver), wrapped with {@link #wrap(long, long)}.
+ *
+ * <p>Offsets are relative to {@link #address()}. Accessors name their ordering (see
+ * {@link NativeMemory}). 64-bit accessors require 8-byte aligned offsets so that each access is
+ * single-copy atomic, which is what lets a GPU and the host share the memory.
+ *
+ * <p>Ownership: a region made by {@link NativeMemory#allocate} owns its memory until
+ * {@link NativeMemory#free} is called; a wrapped region never owns its memory. Use after free is
+ * not detected: owners must stop all access first.
+ *
+ * <p>Thread-safety: the view itself is immutable apart from its ownership flag; concurrent access
+ * to the memory follows the caller's protocol.
+ */
+public final class MemoryRegion {
+
+    private static final boolean BOUNDS_CHECKS = !Boolean.getBoolean("ringkernel.disable.bounds.checks");
+
+    private final long address;
+    private final long length;
+    private final long allocationSize;
+    private long ownedAllocation;
+
+    MemoryRegion(long address, long length, long ownedAllocation, long allocationSize) {
+        this.address = address;
+        this.length = length;
+        this.ownedAllocation = ownedAllocation;
+        this.allocationSize = allocationSize;
+    }
+
+    /**
+     * Wraps memory owned elsewhere. The caller keeps ownership and must keep the memory alive
+     * while the view is used.
+     */
+    public static MemoryRegion wrap(long address, long length) {
+        if (address == 0 || length <= 0) {
+            throw new IllegalArgumentException("bad region: address=" + address + " length=" + length);
+        }
+        return new MemoryRegion(address, length, 0, 0);
+    }
+
+    /** Base address of the region. */
+    public long address() {
+        return address;
+    }
+
+    /** Length of the region in bytes. */
+    public long length() {
+        return length;
+    }
+
+    /** A sub-view of this region; never owns memory. */
+    public MemoryRegion slice(long offset, long sliceLength) {
+        check(offset, sliceLength);
+        return new MemoryRegion(address + offset, sliceLength, 0, 0);
+    }
+
+    synchronized long takeOwnedAllocation() {
+        long raw = ownedAllocation;
+        ownedAllocation = 0;
+        return raw;
+    }
+
+    long allocationSize() {
+        return allocationSize;
+    }
+
+    /** Whether this region owns memory that has not been freed yet. */
+    public synchronized boolean isOwnedAndLive() {
+        return ownedAllocation != 0;
+    }
+
+    public long getLongPlain(long offset) {
+        check(offset, 8);
+        return NativeMemory.getLongPlain(address + offset);
+    }
+
+    public long getLongAcquire(long offset) {
+        checkAligned(offset);
+        return NativeMemory.getLongAcquire(address + offset);
+    }
+
+    public void putLongPlain(long offset, long value) {
+        check(offset, 8);
+        NativeMemory.putLongPlain(address + offset, value);
+    }
+
+    public void putLongOpaque(long offset, long value) {
+        checkAligned(offset);
+        NativeMemory.putLongOpaque(address + offset, value);
+    }
+
+    public void putLongRelease(long offset, long value) {
+        checkAligned(offset);
+        NativeMemory.putLongRelease(address + offset, value);
+    }
+
+    /** Sequentially consistent store; for flags that a waiting party must see promptly. */
+    public void putLongVolatile(long offset, long value) {
+        checkAligned(offset);
+        NativeMemory.putLongVolatile(address + offset, value);
+    }
+
+    public boolean compareAndSetLong(long offset, long expected, long value) {
+        checkAligned(offset);
+        return NativeMemory.compareAndSetLong(address + offset, expected, value);
+    }
+
+    public long getAndAddLong(long offset, long delta) {
+        checkAligned(offset);
+        return NativeMemory.getAndAddLong(address + offset, delta);
+    }
+
+    public int getIntPlain(long offset) {
+        check(offset, 4);
+        return NativeMemory.getIntPlain(address + offset);
+    }
+
+    public void putIntPlain(long offset, int value) {
+        check(offset, 4);
+        NativeMemory.putIntPlain(address + offset, value);
+    }
+
+    public float getFloatPlain(long offset) {
+        check(offset, 4);
+        return NativeMemory.getFloatPlain(address + offset);
+    }
+
+    public void putFloatPlain(long offset, float value) {
+        check(offset, 4);
+        NativeMemory.putFloatPlain(address + offset, value);
+    }
+
+    public double getDoublePlain(long offset) {
+        check(offset, 8);
+        return NativeMemory.getDoublePlain(address + offset);
+    }
+
+    public void putDoublePlain(long offset, double value) {
+        check(offset, 8);
+        NativeMemory.putDoublePlain(address + offset, value);
+    }
+
+    /** Copies {@code count} floats from the array into this region at {@code offset}. */
+    public void putFloats(long offset, float[] source, int sourceIndex, int count) {
+        check(offset, 4L * count);
+        java.util.Objects.checkFromIndexSize(sourceIndex, count, source.length);
+        NativeMemory.copyFromArray(source, FLOAT_BASE + 4L * sourceIndex, address + offset, 4L * count);
+    }
+
+    /** Copies {@code count} floats from this region at {@code offset} into the array. */
+    public void getFloats(long offset, float[] target, int targetIndex, int count) {
+        check(offset, 4L * count);
+        java.util.Objects.checkFromIndexSize(targetIndex, count, target.length);
+        NativeMemory.copyToArray(address + offset, target, FLOAT_BASE + 4L * targetIndex, 4L * count);
+    }
+
+    /** Fills {@code bytes} bytes at {@code offset} with zero. */
+    public void clear(long offset, long bytes) {
+        check(offset, bytes);
+        NativeMemory.setMemory(address + offset, bytes, (byte) 0);
+    }
+
+    private static final long FLOAT_BASE = NativeMemory.arrayBaseOffset(float[].class);
+
+    private void checkAligned(long offset) {
+        check(offset, 8);
+        if (BOUNDS_CHECKS && ((address + offset) & 7) != 0) {
+            throw new IllegalArgumentException("unaligned 64-bit access at offset " + offset);
+        }
+    }
+
+    private void check(long offset, long size) {
+        if (BOUNDS_CHECKS && (offset < 0 || size < 0 || offset > length - size)) {
+            throw new IndexOutOfBoundsException(
+                    "access [" + offset + ", " + (offset + size) + ") outside region of " + length + " bytes");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MemoryRegion[address=0x" + Long.toHexString(address) + ", length=" + length + "]";
+    }
+}

@@ -1,0 +1,882 @@
+package io.ringkernel.ring;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+import io.ringkernel.Backpressure;
+import io.ringkernel.DeviceBuffer;
+import io.ringkernel.KernelFailedException;
+import io.ringkernel.KernelState;
+import io.ringkernel.KernelTerminatedException;
+import io.ringkernel.MessageFlyweight;
+import io.ringkernel.MessageRejectedException;
+import io.ringkernel.RingKernel;
+import io.ringkernel.RingKernelDefinition;
+import io.ringkernel.layout.MessageLayout;
+import io.ringkernel.telemetry.KernelTelemetry;
+import io.ringkernel.telemetry.LatencySnapshot;
+
+/**
+ * The host half of every ring kernel, whatever the backend: lifecycle state machine, encoding and
+ * claiming on the send side, dispatching replies to futures, backpressure, and telemetry. The
+ * backend supplies a {@link KernelEngine} per launch.
+ *
+ * <p>Every launch gets a fresh {@link Session} (rings, control block, pending-reply table). Threads
+ * that touch a session's native memory {@linkplain Session#enter() enter} it first, so
+ * {@link #close()} frees the memory only after every such thread has left: a send racing with
+ * close fails cleanly instead of writing into freed memory.
+ *
+ * <p>Pending replies live in a table of {@code 2 × capacity} entries indexed by correlation id (the
+ * request's ring sequence). A sequence is claimed only once its entry is free, so the table never
+ * overflows; entries are taken with {@code getAndSet(null)}, so each future completes exactly once
+ * whoever (reply, termination sweep, failure) gets there first.
+ *
+ * <p>Thread-safety: fully thread-safe; lifecycle methods serialise on one lock.
+ *
+ * @param <I> request record
+ * @param <O> response record
+ */
+public final class HostRingKernel<I, O> implements RingKernel<I, O> {
+
+    private static final ThreadLocal<ByteBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
+
+    private final RingKernelDefinition<I, O> definition;
+    private final MessageLayout<I> requestLayout;
+    private final MessageLayout<O> responseLayout;
+    private final String backend;
+    private final String device;
+    private final Supplier<KernelEngine> engines;
+    private final int requestChunks;
+    private final int requestStride;
+    private final ReentrantLock lifecycle = new ReentrantLock();
+
+    private final LongAdder accepted = new LongAdder();
+    private final LongAdder completed = new LongAdder();
+    private final LongAdder failedOnHost = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
+    private final Recorder latencyRecorder = new Recorder(3);
+    private final Histogram latency = new Histogram(3);
+    private Histogram latencyInterval;
+
+    private volatile KernelState state = KernelState.CREATED;
+    private volatile Session session;
+    private volatile String lastError;
+    private long processedBefore;
+    private long failedOnDeviceBefore;
+    private long lastBeat = Long.MIN_VALUE;
+    private long lastBeatSeenNanos;
+
+    /**
+     * @param definition the kernel definition
+     * @param backend backend name for telemetry
+     * @param device device name for telemetry
+     * @param engines makes a fresh engine per launch
+     */
+    public HostRingKernel(RingKernelDefinition<I, O> definition, String backend, String device,
+            Supplier<KernelEngine> engines) {
+        this.definition = Objects.requireNonNull(definition, "definition");
+        this.requestLayout = definition.requestLayout();
+        this.responseLayout = definition.responseLayout();
+        this.backend = backend;
+        this.device = device;
+        this.engines = engines;
+        this.requestChunks = (requestLayout.size() + 3) / 4;
+        this.requestStride = requestChunks * 4;
+    }
+
+    @Override
+    public String id() {
+        return definition.id();
+    }
+
+    @Override
+    public String backend() {
+        return backend;
+    }
+
+    @Override
+    public String device() {
+        return device;
+    }
+
+    @Override
+    public KernelState state() {
+        return state;
+    }
+
+    /** The definition this kernel was created from. */
+    public RingKernelDefinition<I, O> definition() {
+        return definition;
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    @Override
+    public void launch() {
+        lifecycle.lock();
+        try {
+            KernelState s = state;
+            if (s != KernelState.CREATED && s != KernelState.TERMINATED && s != KernelState.FAILED) {
+                throw illegal("launch", s);
+            }
+            retireSession();
+            Session next = new Session(engines.get());
+            try {
+                next.allocate();
+                next.engine.start(next);
+            } catch (RuntimeException | Error e) {
+                next.free();
+                throw e;
+            }
+            session = next;
+            state = KernelState.LAUNCHED;
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    @Override
+    public void activate() {
+        lifecycle.lock();
+        try {
+            KernelState s = state;
+            if (s != KernelState.LAUNCHED && s != KernelState.INACTIVE) {
+                throw illegal("activate", s);
+            }
+            session.control.runState(ControlBlock.ACTIVE);
+            session.engine.wake();
+            state = KernelState.ACTIVE;
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    @Override
+    public void deactivate() {
+        lifecycle.lock();
+        try {
+            KernelState s = state;
+            if (s != KernelState.ACTIVE) {
+                throw illegal("deactivate", s);
+            }
+            session.control.runState(ControlBlock.INACTIVE);
+            state = KernelState.INACTIVE;
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    @Override
+    public boolean terminate(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must not be negative: " + timeout);
+        }
+        lifecycle.lock();
+        try {
+            KernelState s = state;
+            if (s == KernelState.TERMINATED) {
+                return true;
+            }
+            if (s == KernelState.FAILED) {
+                return false;
+            }
+            if (!s.isRunning()) {
+                throw illegal("terminate", s);
+            }
+            return stop(session, timeout, s == KernelState.ACTIVE);
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    private boolean stop(Session s, Duration timeout, boolean drain) {
+        s.accepting = false;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean drained = drain && awaitDrained(s, deadline);
+        s.control.runState(ControlBlock.TERMINATE);
+        s.engine.wake();
+        long remaining = Math.max(deadline - System.nanoTime(), Duration.ofMillis(100).toNanos());
+        if (!s.engine.awaitExit(Duration.ofNanos(remaining))) {
+            lastError = "kernel '" + id() + "' did not stop within " + timeout + "; torn down";
+            s.engine.forceStop();
+        }
+        s.drainReplies(Integer.MAX_VALUE);
+        int unanswered = s.failAll(new KernelTerminatedException("kernel '" + id() + "' terminated before replying"
+                + (drain ? " (drain timeout " + timeout + " elapsed)" : " (it was not active, so nothing was drained)"), null));
+        state = KernelState.TERMINATED;
+        return drained || (unanswered == 0 && s.requests.producerIndex() == s.control.consumed());
+    }
+
+    private boolean awaitDrained(Session s, long deadline) {
+        while (System.nanoTime() - deadline < 0) {
+            s.drainReplies(definition.batchSize());
+            if (s.control.consumed() == s.requests.producerIndex() && s.responses.depth() == 0 && s.pendingCount() == 0) {
+                return true;
+            }
+            if (state == KernelState.FAILED) {
+                return false;
+            }
+            LockSupport.parkNanos(50_000);
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        lifecycle.lock();
+        try {
+            KernelState s = state;
+            if (s == KernelState.DISPOSED) {
+                return;
+            }
+            if (s.isRunning()) {
+                stop(session, definition.shutdownTimeout(), s == KernelState.ACTIVE);
+            }
+            retireSession();
+            state = KernelState.DISPOSED;
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    private void retireSession() {
+        Session old = session;
+        if (old != null) {
+            processedBefore += old.control.consumed();
+            failedOnDeviceBefore += old.control.failed();
+            old.free();
+            session = null;
+        }
+    }
+
+    private IllegalStateException illegal(String operation, KernelState current) {
+        return new IllegalStateException("cannot " + operation + " kernel '" + id() + "' in state " + current);
+    }
+
+    // ---------------------------------------------------------------- sending
+
+    @Override
+    public CompletableFuture<O> send(I message) {
+        return doSend(message, definition.backpressure());
+    }
+
+    @Override
+    public CompletableFuture<O> trySend(I message) {
+        return doSend(message, null);
+    }
+
+    private CompletableFuture<O> doSend(I message, Backpressure policy) {
+        ByteBuffer scratch = scratch(requestStride);
+        requestLayout.encode(message, scratch, 0);
+        Session s = enterAccepting();
+        try {
+            long seq = s.claim(1, true, policy);
+            if (seq == MessageRing.FULL) {
+                if (policy == null) {
+                    rejected.increment();
+                    return null;
+                }
+                dropped.increment();
+                return CompletableFuture.failedFuture(new MessageRejectedException(
+                        "kernel '" + id() + "': ring full, message dropped (DROP_NEWEST)"));
+            }
+            ReplyFuture<O> f = new ReplyFuture<>(this);
+            s.publishRequest(seq, f, scratch, 0);
+            accepted.increment();
+            return f;
+        } finally {
+            s.exit();
+        }
+    }
+
+    @Override
+    public boolean tell(I message) {
+        return doTell(message, definition.backpressure());
+    }
+
+    @Override
+    public boolean tryTell(I message) {
+        boolean ok = doTell(message, null);
+        if (!ok) {
+            rejected.increment();
+        }
+        return ok;
+    }
+
+    private boolean doTell(I message, Backpressure policy) {
+        ByteBuffer scratch = scratch(requestStride);
+        requestLayout.encode(message, scratch, 0);
+        Session s = enterAccepting();
+        try {
+            long seq = s.claim(1, false, policy);
+            if (seq == MessageRing.FULL) {
+                if (policy != null) {
+                    dropped.increment();
+                }
+                return false;
+            }
+            s.requests.publish(seq, 0, seq, 0, scratch, 0, requestChunks);
+            accepted.increment();
+            return true;
+        } finally {
+            s.exit();
+        }
+    }
+
+    @Override
+    public List<CompletableFuture<O>> sendBatch(List<? extends I> messages) {
+        int n = messages.size();
+        ByteBuffer scratch = encodeAll(messages);
+        List<CompletableFuture<O>> out = new ArrayList<>(n);
+        Session s = enterAccepting();
+        try {
+            int i = 0;
+            while (i < n) {
+                int k = Math.min(n - i, Math.max(1, s.available()));
+                long seq = s.requests.tryClaim(k, s.replyGuard);
+                if (seq == MessageRing.FULL && k > 1) {
+                    continue;
+                }
+                if (seq == MessageRing.FULL) {
+                    try {
+                        seq = s.claim(1, true, definition.backpressure());
+                    } catch (MessageRejectedException e) {
+                        for (; i < n; i++) {
+                            out.add(CompletableFuture.failedFuture(e));
+                        }
+                        break;
+                    }
+                    if (seq == MessageRing.FULL) {
+                        dropped.increment();
+                        out.add(CompletableFuture.failedFuture(new MessageRejectedException(
+                                "kernel '" + id() + "': ring full, message dropped (DROP_NEWEST)")));
+                        i++;
+                        continue;
+                    }
+                    k = 1;
+                }
+                for (int j = 0; j < k; j++) {
+                    ReplyFuture<O> f = new ReplyFuture<>(this);
+                    s.publishRequest(seq + j, f, scratch, (i + j) * requestStride);
+                    out.add(f);
+                }
+                accepted.add(k);
+                i += k;
+            }
+            return out;
+        } finally {
+            s.exit();
+        }
+    }
+
+    @Override
+    public int tellBatch(List<? extends I> messages) {
+        int n = messages.size();
+        ByteBuffer scratch = encodeAll(messages);
+        Session s = enterAccepting();
+        try {
+            int i = 0;
+            while (i < n) {
+                int k = Math.min(n - i, Math.max(1, s.available()));
+                long seq = s.requests.tryClaim(k, null);
+                if (seq == MessageRing.FULL && k > 1) {
+                    continue;
+                }
+                if (seq == MessageRing.FULL) {
+                    try {
+                        seq = s.claim(1, false, definition.backpressure());
+                    } catch (MessageRejectedException e) {
+                        return i;
+                    }
+                    if (seq == MessageRing.FULL) {
+                        dropped.add(n - i);
+                        return i;
+                    }
+                    k = 1;
+                }
+                for (int j = 0; j < k; j++) {
+                    s.requests.publish(seq + j, 0, seq + j, 0, scratch, (i + j) * requestStride, requestChunks);
+                }
+                accepted.add(k);
+                i += k;
+            }
+            return n;
+        } finally {
+            s.exit();
+        }
+    }
+
+    private ByteBuffer encodeAll(List<? extends I> messages) {
+        Objects.requireNonNull(messages, "messages");
+        ByteBuffer scratch = scratch(Math.max(1, messages.size()) * requestStride);
+        for (int i = 0; i < messages.size(); i++) {
+            I m = messages.get(i);
+            if (m == null) {
+                throw new NullPointerException("messages[" + i + "] must not be null");
+            }
+            requestLayout.encode(m, scratch, i * requestStride);
+        }
+        return scratch;
+    }
+
+    @Override
+    public MessageFlyweight newFlyweight() {
+        return MessageFlyweight.create(requestLayout, this);
+    }
+
+    @Override
+    public boolean claim(MessageFlyweight flyweight) {
+        if (flyweight.isClaimed()) {
+            throw new IllegalStateException("flyweight already holds a claimed slot; commit or abort it first");
+        }
+        Session s = enterAccepting();
+        try {
+            long seq = s.claim(1, false, definition.backpressure());
+            if (seq == MessageRing.FULL) {
+                dropped.increment();
+                return false;
+            }
+            s.requests.clearClaimed(seq);
+            flyweight.wrap(this, s.requests, seq);
+            return true;
+        } finally {
+            s.exit();
+        }
+    }
+
+    @Override
+    public void commit(MessageFlyweight flyweight) {
+        publishClaimed(flyweight, 0);
+        accepted.increment();
+    }
+
+    @Override
+    public void abort(MessageFlyweight flyweight) {
+        publishClaimed(flyweight, MessageRing.FLAG_SKIP);
+    }
+
+    private void publishClaimed(MessageFlyweight flyweight, int flags) {
+        Session s = session;
+        if (s == null || !s.enter()) {
+            flyweight.unwrap(this);
+            throw new IllegalStateException("kernel '" + id() + "' was closed while a slot was claimed");
+        }
+        try {
+            long seq = flyweight.unwrap(this);
+            s.requests.publishWritten(seq, flags, seq, 0);
+        } finally {
+            s.exit();
+        }
+    }
+
+    @Override
+    public DeviceBuffer allocateBuffer(long bytes) {
+        Session s = session;
+        if (s == null || !s.enter()) {
+            throw new IllegalStateException("cannot allocate a buffer for kernel '" + id() + "' in state " + state
+                    + "; launch it first");
+        }
+        try {
+            return s.engine.allocateBuffer(bytes);
+        } finally {
+            s.exit();
+        }
+    }
+
+    private Session enterAccepting() {
+        Session s = session;
+        if (s != null && s.enter()) {
+            if (s.accepting) {
+                return s;
+            }
+            s.exit();
+        }
+        KernelState st = state;
+        throw new IllegalStateException("kernel '" + id() + "' does not accept messages in state " + st
+                + (st == KernelState.CREATED ? " (launch it first)" : ""));
+    }
+
+    private static ByteBuffer scratch(int bytes) {
+        ByteBuffer[] holder = SCRATCH.get();
+        ByteBuffer b = holder[0];
+        if (b == null || b.capacity() < bytes) {
+            b = ByteBuffer.allocate(Math.max(bytes, 256)).order(ByteOrder.LITTLE_ENDIAN);
+            holder[0] = b;
+        }
+        return b;
+    }
+
+    // ---------------------------------------------------------------- replies
+
+    void awaitReply(ReplyFuture<O> future) {
+        Session s = session;
+        if (s == null) {
+            return;
+        }
+        if (s.drainer == Thread.currentThread()) {
+            throw new IllegalStateException("blocking on a reply of kernel '" + id() + "' inside one of its reply callbacks"
+                    + " would deadlock; compose with thenCompose/thenApply instead");
+        }
+        long spin = definition.replySpin().toNanos();
+        long start = System.nanoTime();
+        while (!future.isDone()) {
+            if (s.drainReplies(definition.batchSize()) == 0) {
+                if (System.nanoTime() - start > spin) {
+                    return;
+                }
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- telemetry
+
+    @Override
+    public KernelTelemetry telemetry() {
+        Session s = session;
+        int reqDepth = 0;
+        int respDepth = 0;
+        long processed = processedBefore;
+        long deviceFailed = failedOnDeviceBefore;
+        long heartbeatAge = -1;
+        KernelState st = state;
+        if (s != null && s.enter()) {
+            try {
+                reqDepth = s.requests.depth();
+                respDepth = s.responses.depth();
+                processed += s.control.consumed();
+                deviceFailed += s.control.failed();
+                if (st.isRunning()) {
+                    heartbeatAge = heartbeatAge(s.control.heartbeat());
+                }
+            } finally {
+                s.exit();
+            }
+        }
+        return new KernelTelemetry(id(), backend, device, st, reqDepth, definition.capacity(), respDepth,
+                definition.capacity(), accepted.sum(), processed, completed.sum(), deviceFailed + failedOnHost.sum(),
+                rejected.sum(), dropped.sum(), latencySnapshot(), heartbeatAge, lastError);
+    }
+
+    private synchronized long heartbeatAge(long beat) {
+        long now = System.nanoTime();
+        if (beat != lastBeat) {
+            lastBeat = beat;
+            lastBeatSeenNanos = now;
+        }
+        return now - lastBeatSeenNanos;
+    }
+
+    private LatencySnapshot latencySnapshot() {
+        synchronized (latency) {
+            latencyInterval = latencyRecorder.getIntervalHistogram(latencyInterval);
+            latency.add(latencyInterval);
+            if (latency.getTotalCount() == 0) {
+                return LatencySnapshot.EMPTY;
+            }
+            return new LatencySnapshot(latency.getTotalCount(), latency.getValueAtPercentile(50),
+                    latency.getValueAtPercentile(90), latency.getValueAtPercentile(99),
+                    latency.getValueAtPercentile(99.9), latency.getMaxValue(), latency.getMean());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RingKernel[" + id() + ", " + backend + ", " + state + "]";
+    }
+
+    // ---------------------------------------------------------------- session
+
+    /** Native memory and reply table of one launch. */
+    private final class Session implements KernelChannel {
+
+        final KernelEngine engine;
+        final LongAdder inside = new LongAdder();
+        volatile boolean live = true;
+        volatile boolean accepting = true;
+        volatile boolean stopped;
+        volatile Thread drainer;
+        final AtomicBoolean draining = new AtomicBoolean();
+        MessageRing requests;
+        MessageRing responses;
+        ControlBlock control;
+        final AtomicReferenceArray<ReplyFuture<O>> pending;
+        final AtomicReferenceArray<Throwable> errors;
+        final long[] sendNanos;
+        final int pendingMask;
+        final MessageRing.ClaimGuard replyGuard;
+        final ByteBuffer replyScratch;
+
+        Session(KernelEngine engine) {
+            this.engine = engine;
+            int table = definition.capacity() * 2;
+            this.pending = new AtomicReferenceArray<>(table);
+            this.errors = new AtomicReferenceArray<>(table);
+            this.sendNanos = new long[table];
+            this.pendingMask = table - 1;
+            this.replyGuard = this::entriesFree;
+            this.replyScratch = ByteBuffer.allocate(definition.responseSlotWords() * 4).order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        void allocate() {
+            int cap = definition.capacity();
+            requests = new MessageRing(engine.allocateShared(MessageRing.bytesFor(cap, definition.requestSlotWords())),
+                    cap, definition.requestSlotWords());
+            responses = new MessageRing(engine.allocateShared(MessageRing.bytesFor(cap, definition.responseSlotWords())),
+                    cap, definition.responseSlotWords());
+            control = new ControlBlock(engine.allocateShared(ControlBlock.BYTES));
+            control.runState(ControlBlock.INACTIVE);
+        }
+
+        boolean enter() {
+            inside.increment();
+            if (live) {
+                return true;
+            }
+            inside.decrement();
+            return false;
+        }
+
+        void exit() {
+            inside.decrement();
+        }
+
+        /** Waits for every thread inside to leave, then frees the engine's memory. */
+        void free() {
+            live = false;
+            accepting = false;
+            stopped = true;
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (inside.sum() != 0 && System.nanoTime() - deadline < 0) {
+                Thread.yield();
+            }
+            failAll(new KernelTerminatedException("kernel '" + id() + "' was closed", null));
+            engine.close();
+        }
+
+        int available() {
+            return (int) Math.max(0, definition.capacity() - (requests.producerIndex() - requests.consumerIndex()));
+        }
+
+        private boolean entriesFree(long first, int n) {
+            for (int i = 0; i < n; i++) {
+                if (pending.get((int) ((first + i) & pendingMask)) != null) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /**
+         * Claims n slots following the policy ({@code null}: try once).
+         *
+         * @return the first sequence, or FULL when dropped (DROP_NEWEST) or when trying once failed
+         */
+        long claim(int n, boolean reply, Backpressure policy) {
+            MessageRing.ClaimGuard guard = reply ? replyGuard : null;
+            long seq = requests.tryClaim(n, guard);
+            if (seq != MessageRing.FULL || policy == null || policy == Backpressure.DROP_NEWEST) {
+                return seq;
+            }
+            if (policy == Backpressure.REJECT) {
+                rejected.increment();
+                throw new MessageRejectedException("kernel '" + id() + "': ring full (" + definition.capacity()
+                        + " messages), message rejected (REJECT)");
+            }
+            long timeout = definition.blockTimeout().toNanos();
+            long start = System.nanoTime();
+            int idle = 0;
+            while ((seq = requests.tryClaim(n, guard)) == MessageRing.FULL) {
+                if (!accepting) {
+                    throw new IllegalStateException("kernel '" + id() + "' stopped accepting messages while a send waited for room");
+                }
+                if (System.nanoTime() - start > timeout) {
+                    rejected.increment();
+                    throw new MessageRejectedException("kernel '" + id() + "': ring full for " + definition.blockTimeout()
+                            + ", message rejected (BLOCK timeout)");
+                }
+                if (drainReplies(definition.batchSize()) == 0) {
+                    idle++;
+                    if (idle < 100) {
+                        Thread.onSpinWait();
+                    } else if (idle < 200) {
+                        Thread.yield();
+                    } else {
+                        LockSupport.parkNanos(20_000);
+                    }
+                }
+            }
+            return seq;
+        }
+
+        void publishRequest(long seq, ReplyFuture<O> future, ByteBuffer payload, int offset) {
+            int idx = (int) (seq & pendingMask);
+            sendNanos[idx] = System.nanoTime();
+            pending.set(idx, future);
+            requests.publish(seq, MessageRing.FLAG_REPLY, seq, 0, payload, offset, requestChunks);
+            if (stopped) {
+                failOne(idx, new KernelTerminatedException("kernel '" + id() + "' stopped while the message was sent", null));
+            }
+        }
+
+        int pendingCount() {
+            int n = 0;
+            for (int i = 0; i <= pendingMask; i++) {
+                if (pending.get(i) != null) {
+                    n++;
+                }
+            }
+            return n;
+        }
+
+        private boolean failOne(int idx, Throwable cause) {
+            ReplyFuture<O> f = pending.getAndSet(idx, null);
+            if (f != null) {
+                errors.set(idx, null);
+                failedOnHost.increment();
+                f.completeExceptionally(cause);
+                return true;
+            }
+            return false;
+        }
+
+        int failAll(Throwable cause) {
+            stopped = true;
+            int n = 0;
+            for (int i = 0; i <= pendingMask; i++) {
+                if (failOne(i, cause)) {
+                    n++;
+                }
+            }
+            return n;
+        }
+
+        // -------- KernelChannel
+
+        @Override
+        public RingKernelDefinition<?, ?> definition() {
+            return definition;
+        }
+
+        @Override
+        public MessageRing requests() {
+            return requests;
+        }
+
+        @Override
+        public MessageRing responses() {
+            return responses;
+        }
+
+        @Override
+        public ControlBlock control() {
+            return control;
+        }
+
+        @Override
+        public int drainReplies(int limit) {
+            if (!enter()) {
+                return 0;
+            }
+            try {
+                if (!draining.compareAndSet(false, true)) {
+                    return 0;
+                }
+                drainer = Thread.currentThread();
+                try {
+                    return drainLocked(limit);
+                } finally {
+                    drainer = null;
+                    draining.setRelease(false);
+                }
+            } finally {
+                exit();
+            }
+        }
+
+        private int drainLocked(int limit) {
+            long c = responses.consumerIndex();
+            int n = 0;
+            ByteBuffer r = replyScratch;
+            while (n < limit && responses.tryRead(c, r)) {
+                c++;
+                n++;
+                responses.releaseConsumed(c);
+                dispatch(r);
+            }
+            return n;
+        }
+
+        private void dispatch(ByteBuffer r) {
+            int status = r.getInt(0);
+            long correlation = (r.getInt(4) & 0xFFFF_FFFFL) | ((long) r.getInt(8) << 32);
+            int idx = (int) (correlation & pendingMask);
+            long sent = sendNanos[idx];
+            Throwable error = status == MessageRing.STATUS_OK ? null : errors.getAndSet(idx, null);
+            ReplyFuture<O> f = pending.getAndSet(idx, null);
+            if (f == null) {
+                return;
+            }
+            latencyRecorder.recordValue(Math.max(0, System.nanoTime() - sent));
+            if (status == MessageRing.STATUS_OK) {
+                O value;
+                try {
+                    value = responseLayout.decode(r, MessageRing.HEADER_CHUNKS * 4);
+                } catch (RuntimeException e) {
+                    failedOnHost.increment();
+                    f.completeExceptionally(new KernelFailedException("kernel '" + id() + "' sent an undecodable reply", e));
+                    return;
+                }
+                completed.increment();
+                f.complete(value);
+            } else {
+                String detail = error != null ? error.toString() : "device error code " + r.getInt(12);
+                f.completeExceptionally(new KernelFailedException(
+                        "kernel '" + id() + "' failed on message " + correlation + ": " + detail, error));
+            }
+        }
+
+        @Override
+        public void handlerFailed(long correlation, Throwable cause, boolean replyExpected) {
+            lastError = "handler failed on message " + correlation + ": " + cause;
+            if (replyExpected) {
+                errors.set((int) (correlation & pendingMask), cause);
+            }
+        }
+
+        @Override
+        public void engineFailed(Throwable cause) {
+            lastError = "kernel failed: " + cause;
+            accepting = false;
+            stopped = true;
+            if (lifecycle.tryLock()) {
+                try {
+                    if (session == this && state.isRunning()) {
+                        state = KernelState.FAILED;
+                    }
+                } finally {
+                    lifecycle.unlock();
+                }
+            } else if (session == this) {
+                state = KernelState.FAILED;
+            }
+            failAll(new KernelTerminatedException("kernel '" + id() + "' failed: " + cause, cause));
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.ringkernel.ring;
+
+import io.ringkernel.RingKernelDefinition;
+
+/**
+ * What an engine's loop is given: the kernel definition, the two rings, the control block, and
+ * call-backs into the host half.
+ *
+ * <p>Thread-safety: the rings and control block follow their own protocols; the call-backs are
+ * thread-safe.
+ */
+public interface KernelChannel {
+
+    RingKernelDefinition<?, ?> definition();
+
+    MessageRing requests();
+
+    MessageRing responses();
+
+    ControlBlock control();
+
+    /**
+     * Dispatches published replies to their futures if no other thread is doing so.
+     *
+     * @return replies dispatched
+     */
+    int drainReplies(int limit);
+
+    /** Records why the handler failed on the request with this correlation id, before its error reply is published. */
+    void handlerFailed(long correlation, Throwable cause, boolean replyExpected);
+
+    /** Reports that the loop died; the kernel goes to FAILED and all pending futures fail with the cause. */
+    void engineFailed(Throwable cause);
+}

@@ -1,0 +1,292 @@
+package io.ringkernel.ring;
+
+import java.nio.ByteBuffer;
+
+import io.ringkernel.memory.MemoryRegion;
+
+/**
+ * A fixed-capacity ring of message slots in memory shared by producers and a consumer that may
+ * sit on the other side of PCIe (a persistent GPU kernel) or on another thread (the CPU backend).
+ *
+ * <p><b>Why our own ring.</b> JCTools and Agrona rings keep their counters and elements in Java
+ * objects or in a layout that a GPU cannot poll efficiently. A kernel's read of host memory costs
+ * about 1.1 µs, so the slot format must let <em>one</em> coalesced read both detect and fetch a
+ * message. Every 64-bit word of a slot therefore carries the slot's publication tag in its high
+ * half and 32 bits of message in its low half: a reader that sees the expected tag in every word
+ * has a complete, untorn message, however the words arrived. The price is half the slot bandwidth;
+ * the gain is one PCIe round trip per message instead of two (measured 2.5 µs vs 5.5 µs).
+ *
+ * <p><b>Memory layout</b> (offsets in bytes from the region start; each counter on its own
+ * 128-byte line against false sharing and adjacent-line prefetch):
+ * <pre>
+ *   0   producer index   next sequence to claim (host producers, CAS)
+ *   128 producer limit   host producers' cached consumer index (host only)
+ *   256 consumer index   next sequence to read (written by the consumer, release)
+ *   384 slots            capacity x slotWords x 8 bytes
+ * </pre>
+ * Slot {@code s} holds sequence {@code s & (capacity - 1)}. Its words are
+ * {@code (tag << 32) | chunk} with {@code tag = (s >>> log2(capacity)) + 1}, so zeroed memory never
+ * looks published. Chunks 0-3 are the header: flags (requests) or status (responses), correlation
+ * id low and high halves, and an auxiliary word; the message struct's little-endian bytes follow
+ * as chunks 4, 5, ...
+ *
+ * <p><b>Ordering.</b> Producers claim with a CAS on the producer index after checking space against
+ * the consumer index (acquire). Each word is written with an opaque (single-copy atomic) store and
+ * the slot's last word with a release store, so whatever the producer wrote before publishing
+ * (for example a buffer the message points to) is visible to a consumer that read the last word
+ * with acquire. The consumer releases the slot by storing the next consumer index with release
+ * after it has copied the slot out.
+ *
+ * <p>Thread-safety: {@link #tryClaim} is multi-producer safe; slot writes are owned by the thread
+ * that claimed the sequence; reads and {@link #releaseConsumed} belong to one consumer at a time
+ * (callers serialise multiple host consumers).
+ */
+public final class MessageRing {
+
+    /** Number of 32-bit header chunks at the start of every slot. */
+    public static final int HEADER_CHUNKS = 4;
+    /** Request flag: the producer waits for a response. */
+    public static final int FLAG_REPLY = 1;
+    /** Request flag: an abandoned claim; the consumer skips the slot. */
+    public static final int FLAG_SKIP = 2;
+    /** Response status: the handler answered; the payload is the response struct. */
+    public static final int STATUS_OK = 0;
+    /** Response status: the handler failed; chunk 3 (aux) carries a backend error code. */
+    public static final int STATUS_FAILED = 1;
+    /** Sentinel returned by {@link #tryClaim} when the ring has no room. */
+    public static final long FULL = -1;
+
+    static final int PRODUCER_INDEX = 0;
+    static final int PRODUCER_LIMIT = 128;
+    static final int CONSUMER_INDEX = 256;
+    static final int SLOTS = 384;
+
+    private final MemoryRegion region;
+    private final int capacity;
+    private final int mask;
+    private final int shift;
+    private final int slotWords;
+    private final int slotBytes;
+
+    /**
+     * Views {@code region} as a ring. The region must be zeroed before first use and be at least
+     * {@link #bytesFor(int, int)} long; the ring does not own it.
+     *
+     * @param capacity number of slots, a power of two
+     * @param slotWords 64-bit words per slot, a power of two of at least 8
+     */
+    public MessageRing(MemoryRegion region, int capacity, int slotWords) {
+        checkCapacity(capacity);
+        if (slotWords < 8 || Integer.bitCount(slotWords) != 1) {
+            throw new IllegalArgumentException("slotWords must be a power of two >= 8: " + slotWords);
+        }
+        if (region.length() < bytesFor(capacity, slotWords)) {
+            throw new IllegalArgumentException("region of " + region.length() + " bytes is too small for "
+                    + capacity + " slots of " + slotWords + " words");
+        }
+        if ((region.address() & 127) != 0) {
+            throw new IllegalArgumentException("ring region must be 128-byte aligned");
+        }
+        this.region = region;
+        this.capacity = capacity;
+        this.mask = capacity - 1;
+        this.shift = Integer.numberOfTrailingZeros(capacity);
+        this.slotWords = slotWords;
+        this.slotBytes = slotWords * 8;
+    }
+
+    /** Checks that {@code capacity} is a usable ring capacity. */
+    public static void checkCapacity(int capacity) {
+        if (capacity < 2 || Integer.bitCount(capacity) != 1 || capacity > (1 << 24)) {
+            throw new IllegalArgumentException("capacity must be a power of two between 2 and 2^24, was " + capacity);
+        }
+    }
+
+    /** Bytes of memory needed for a ring. */
+    public static long bytesFor(int capacity, int slotWords) {
+        return SLOTS + (long) capacity * slotWords * 8;
+    }
+
+    /** Words per slot that fit {@code payloadBytes} of message after the header: a power of two, at least 8. */
+    public static int slotWordsFor(int payloadBytes) {
+        int chunks = HEADER_CHUNKS + (payloadBytes + 3) / 4;
+        return Math.max(8, Integer.highestOneBit(chunks - 1) << 1);
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    public int slotWords() {
+        return slotWords;
+    }
+
+    /** The memory the ring lives in. */
+    public MemoryRegion region() {
+        return region;
+    }
+
+    /** The publication tag of sequence {@code seq}. */
+    public long tagOf(long seq) {
+        return (seq >>> shift) + 1;
+    }
+
+    private long slotOffset(long seq) {
+        return SLOTS + (seq & mask) * (long) slotBytes;
+    }
+
+    /**
+     * Claims {@code n} consecutive sequences if the ring has room for all of them and
+     * {@code guard} agrees.
+     *
+     * @param guard extra condition checked after the space check and before the claim (may be null)
+     * @return the first claimed sequence, or {@link #FULL}
+     */
+    public long tryClaim(int n, ClaimGuard guard) {
+        while (true) {
+            long p = region.getLongAcquire(PRODUCER_INDEX);
+            long limit = region.getLongAcquire(PRODUCER_LIMIT);
+            if (p + n > limit) {
+                limit = region.getLongAcquire(CONSUMER_INDEX) + capacity;
+                region.putLongRelease(PRODUCER_LIMIT, limit);
+                if (p + n > limit) {
+                    return FULL;
+                }
+            }
+            if (guard != null && !guard.canClaim(p, n)) {
+                return FULL;
+            }
+            if (region.compareAndSetLong(PRODUCER_INDEX, p, p + n)) {
+                return p;
+            }
+        }
+    }
+
+    /**
+     * Publishes a claimed slot: header plus {@code payloadChunks} chunks read little-endian from
+     * {@code payload} at byte {@code payloadOffset}; the rest of the slot is zero.
+     */
+    public void publish(long seq, int flags, long correlation, int aux, ByteBuffer payload, int payloadOffset,
+            int payloadChunks) {
+        long base = slotOffset(seq);
+        long tag = tagOf(seq) << 32;
+        region.putLongOpaque(base, tag | (flags & 0xFFFF_FFFFL));
+        region.putLongOpaque(base + 8, tag | (correlation & 0xFFFF_FFFFL));
+        region.putLongOpaque(base + 16, tag | (correlation >>> 32));
+        region.putLongOpaque(base + 24, tag | (aux & 0xFFFF_FFFFL));
+        int last = slotWords - 1;
+        for (int w = HEADER_CHUNKS; w < last; w++) {
+            int j = w - HEADER_CHUNKS;
+            long chunk = j < payloadChunks ? payload.getInt(payloadOffset + 4 * j) & 0xFFFF_FFFFL : 0;
+            region.putLongOpaque(base + 8L * w, tag | chunk);
+        }
+        int j = last - HEADER_CHUNKS;
+        long chunk = j < payloadChunks ? payload.getInt(payloadOffset + 4 * j) & 0xFFFF_FFFFL : 0;
+        region.putLongRelease(base + 8L * last, tag | chunk);
+    }
+
+    /** Zeroes a claimed slot (tag 0: not published) before a flyweight writes into it. */
+    public void clearClaimed(long seq) {
+        region.clear(slotOffset(seq), slotBytes);
+    }
+
+    /** Writes 32 bits of a claimed, unpublished slot's payload (tag 0). */
+    public void putPayloadChunk(long seq, int chunk, int value) {
+        region.putLongPlain(slotOffset(seq) + 8L * (HEADER_CHUNKS + chunk), value & 0xFFFF_FFFFL);
+    }
+
+    /** Reads back 32 bits of a claimed, unpublished slot's payload. */
+    public int getPayloadChunk(long seq, int chunk) {
+        return (int) region.getLongPlain(slotOffset(seq) + 8L * (HEADER_CHUNKS + chunk));
+    }
+
+    /**
+     * Publishes a slot that a flyweight filled with {@link #putPayloadChunk}: writes the header and
+     * stamps the tag into every word, the last one with release.
+     */
+    public void publishWritten(long seq, int flags, long correlation, int aux) {
+        long base = slotOffset(seq);
+        long tag = tagOf(seq) << 32;
+        region.putLongOpaque(base, tag | (flags & 0xFFFF_FFFFL));
+        region.putLongOpaque(base + 8, tag | (correlation & 0xFFFF_FFFFL));
+        region.putLongOpaque(base + 16, tag | (correlation >>> 32));
+        region.putLongOpaque(base + 24, tag | (aux & 0xFFFF_FFFFL));
+        int last = slotWords - 1;
+        for (int w = HEADER_CHUNKS; w < last; w++) {
+            long at = base + 8L * w;
+            region.putLongOpaque(at, tag | (region.getLongPlain(at) & 0xFFFF_FFFFL));
+        }
+        long at = base + 8L * last;
+        region.putLongRelease(at, tag | (region.getLongPlain(at) & 0xFFFF_FFFFL));
+    }
+
+    /**
+     * Copies slot {@code seq} into {@code target} as little-endian chunks (header first) if every
+     * word carries the slot's tag, that is if the message is completely published.
+     *
+     * @param target receives {@code slotWords} chunks from index 0, little-endian order
+     * @return whether the slot was published; if not, {@code target} holds garbage
+     */
+    public boolean tryRead(long seq, ByteBuffer target) {
+        long base = slotOffset(seq);
+        long tag = tagOf(seq);
+        for (int w = slotWords - 1; w >= 0; w--) {
+            long word = region.getLongAcquire(base + 8L * w);
+            if ((word >>> 32) != tag) {
+                return false;
+            }
+            target.putInt(4 * w, (int) word);
+        }
+        return true;
+    }
+
+    /** Whether slot {@code seq} is completely published, without copying it. */
+    public boolean isPublished(long seq) {
+        long base = slotOffset(seq);
+        long tag = tagOf(seq);
+        for (int w = slotWords - 1; w >= 0; w--) {
+            if ((region.getLongAcquire(base + 8L * w) >>> 32) != tag) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Consumer side: hands every slot before {@code nextSequence} back to producers (release). */
+    public void releaseConsumed(long nextSequence) {
+        region.putLongRelease(CONSUMER_INDEX, nextSequence);
+    }
+
+    /** The next sequence the consumer will read (acquire). */
+    public long consumerIndex() {
+        return region.getLongAcquire(CONSUMER_INDEX);
+    }
+
+    /** The next sequence producers will claim (acquire). */
+    public long producerIndex() {
+        return region.getLongAcquire(PRODUCER_INDEX);
+    }
+
+    /**
+     * Producer side for a single producer that does not claim through {@link #tryClaim} (the GPU
+     * writes replies this way): records how far it has published, for queue-depth telemetry.
+     */
+    public void storeProducerIndex(long nextSequence) {
+        region.putLongRelease(PRODUCER_INDEX, nextSequence);
+    }
+
+    /** Messages claimed but not yet released by the consumer. */
+    public int depth() {
+        long c = consumerIndex();
+        long p = producerIndex();
+        return (int) Math.max(0, Math.min(capacity, p - c));
+    }
+
+    /** Decision hook for {@link #tryClaim}. */
+    @FunctionalInterface
+    public interface ClaimGuard {
+
+        /** Whether sequences {@code first .. first + n - 1} may be claimed now. */
+        boolean canClaim(long first, int n);
+    }
+}
