@@ -263,9 +263,13 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
             IdleStrategy idle = definition.newIdleStrategy();
             long beat = 0;
             while (true) {
-                long run = control.runState();
+                long command = control.runCommand();
+                long run = command & 0xFF;
                 if (run == ControlBlock.TERMINATE || abandoned) {
                     return;
+                }
+                if (control.seenCommand() != command) {
+                    control.seenCommand(command);
                 }
                 int work = run == ControlBlock.ACTIVE ? processBatch() : 0;
                 if (abandoned) {
@@ -283,7 +287,7 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
 
         private int processBatch() {
             int n = 0;
-            while (n < batch && requests.tryRead(next, in)) {
+            while (n < batch && control.runState() == ControlBlock.ACTIVE && requests.tryRead(next, in)) {
                 int flags = in.getInt(0);
                 if ((flags & MessageRing.FLAG_SKIP) == 0) {
                     long correlation = (in.getInt(4) & 0xFFFF_FFFFL) | ((long) in.getInt(8) << 32);

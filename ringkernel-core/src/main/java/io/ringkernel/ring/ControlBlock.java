@@ -7,13 +7,16 @@ import io.ringkernel.memory.MemoryRegion;
  * kernel's reports on another, so neither side's writes invalidate the line the other writes.
  *
  * <pre>
- *   0    run state     host → kernel: {@link #INACTIVE}, {@link #ACTIVE}, {@link #TERMINATE}
+ *   0    run command   host → kernel: {@code (epoch << 8) | state}, state one of {@link #INACTIVE},
+ *                      {@link #ACTIVE}, {@link #TERMINATE}; the epoch grows with every command
  *   128  exited        kernel → host: 1 once the loop has returned
  *   136  consumed      sequences fully handled (reply published), including skipped slots
  *   144  heartbeat     loop passes, incremented at least every idle period
  *   152  failed        messages whose handler failed
  *   160  error code    last kernel-side error code (0 = none)
  *   168  error seq     sequence of the message that caused it
+ *   176  seen command  the run command the loop acted on last, copied at the start of each pass,
+ *                      so the host knows when a command (a deactivation) has taken effect
  * </pre>
  * The CUDA runtime declares the same offsets in its C header.
  *
@@ -33,11 +36,13 @@ public final class ControlBlock {
     static final int FAILED = 152;
     static final int ERROR_CODE = 160;
     static final int ERROR_SEQUENCE = 168;
+    static final int SEEN_STATE = 176;
 
     /** Bytes of shared memory a control block needs. */
     public static final int BYTES = 256;
 
     private final MemoryRegion region;
+    private long epoch;
 
     public ControlBlock(MemoryRegion region) {
         if (region.length() < BYTES) {
@@ -50,12 +55,24 @@ public final class ControlBlock {
         return region;
     }
 
-    /** Host: sets the run state; sequentially consistent so a spinning kernel sees it promptly. */
-    public void runState(long state) {
-        region.putLongVolatile(RUN_STATE, state);
+    /**
+     * Host: commands a run state; sequentially consistent so a spinning kernel sees it promptly.
+     *
+     * @return the command word, to compare with {@link #seenCommand()}
+     */
+    public synchronized long runState(long state) {
+        long command = (++epoch << 8) | state;
+        region.putLongVolatile(RUN_STATE, command);
+        return command;
     }
 
+    /** The commanded run state (low byte of the command). */
     public long runState() {
+        return region.getLongAcquire(RUN_STATE) & 0xFF;
+    }
+
+    /** The full run command. */
+    public long runCommand() {
         return region.getLongAcquire(RUN_STATE);
     }
 
@@ -84,6 +101,16 @@ public final class ControlBlock {
     /** Kernel: proves the loop is alive. */
     public void heartbeat(long beat) {
         region.putLongRelease(HEARTBEAT, beat);
+    }
+
+    /** The run command the loop last acted on. */
+    public long seenCommand() {
+        return region.getLongAcquire(SEEN_STATE);
+    }
+
+    /** Kernel: acknowledges the run command it is acting on. */
+    public void seenCommand(long command) {
+        region.putLongRelease(SEEN_STATE, command);
     }
 
     public long failed() {

@@ -166,6 +166,12 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Returns once the loop has acknowledged the pause (or after the shutdown timeout, noted as
+     * the last error): no message is consumed after {@code deactivate()} returns.
+     */
     @Override
     public void deactivate() {
         lifecycle.lock();
@@ -174,10 +180,25 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             if (s != KernelState.ACTIVE) {
                 throw illegal("deactivate", s);
             }
-            session.control.runState(ControlBlock.INACTIVE);
+            Session current = session;
+            long command = current.control.runState(ControlBlock.INACTIVE);
+            current.engine.wake();
+            awaitSeen(current, command);
             state = KernelState.INACTIVE;
         } finally {
             lifecycle.unlock();
+        }
+    }
+
+    /** Waits (up to the shutdown timeout) until the loop acknowledges a run command, so deactivate is synchronous. */
+    private void awaitSeen(Session s, long command) {
+        long deadline = System.nanoTime() + definition.shutdownTimeout().toNanos();
+        while (s.control.seenCommand() != command && !s.control.exited() && System.nanoTime() - deadline < 0) {
+            LockSupport.parkNanos(10_000);
+        }
+        if (s.control.seenCommand() != command) {
+            lastError = "kernel '" + id() + "' did not acknowledge run command " + (command & 0xFF) + " within "
+                    + definition.shutdownTimeout();
         }
     }
 

@@ -1,0 +1,310 @@
+package io.ringkernel.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.ringkernel.DeviceBuffer;
+import io.ringkernel.KernelFailedException;
+import io.ringkernel.MessageFlyweight;
+import io.ringkernel.RingKernel;
+import io.ringkernel.RingKernelDefinition;
+import io.ringkernel.StatefulHandler;
+import io.ringkernel.examples.VectorAddBufferRequest;
+import io.ringkernel.examples.VectorAddBufferResponse;
+import io.ringkernel.examples.VectorAddKernels;
+import io.ringkernel.examples.VectorAddRequest;
+import io.ringkernel.examples.VectorAddResponse;
+import io.ringkernel.layout.Key;
+import io.ringkernel.layout.LayoutField;
+import io.ringkernel.telemetry.KernelTelemetry;
+
+class MessagingTest {
+
+    private final CpuBackend backend = new CpuBackend();
+
+    @AfterEach
+    void tearDown() {
+        backend.close();
+    }
+
+    private <I, O> RingKernel<I, O> running(RingKernelDefinition<I, O> definition) {
+        RingKernel<I, O> k = backend.createKernel(definition);
+        k.launch();
+        k.activate();
+        return k;
+    }
+
+    @Test
+    void vectorAddInlineRepliesWithTheSum() {
+        RingKernel<VectorAddRequest, VectorAddResponse> k = running(VectorAddKernels.inline("va").build());
+
+        VectorAddResponse r = k.send(new VectorAddRequest(new float[] {1, 2, 3}, new float[] {0.5f, -2, 1e30f})).join();
+
+        assertThat(r.c()).containsExactly(1.5f, 0f, 1e30f);
+    }
+
+    @Test
+    void vectorAddEdgeCasesKeepIeeeSemantics() {
+        RingKernel<VectorAddRequest, VectorAddResponse> k = running(VectorAddKernels.inline("va").build());
+        float[] max = new float[VectorAddRequest.MAX_INLINE];
+        java.util.Arrays.fill(max, Float.MAX_VALUE);
+
+        assertThat(k.send(new VectorAddRequest(new float[0], new float[0])).join().c()).isEmpty();
+        assertThat(k.send(new VectorAddRequest(max, max)).join().c()).containsOnly(Float.POSITIVE_INFINITY)
+                .hasSize(VectorAddRequest.MAX_INLINE);
+        float[] c = k.send(new VectorAddRequest(new float[] {Float.NaN, Float.POSITIVE_INFINITY, -0f},
+                new float[] {1, Float.NEGATIVE_INFINITY, -0f})).join().c();
+        assertThat(Float.isNaN(c[0])).isTrue();
+        assertThat(Float.isNaN(c[1])).isTrue();
+        assertThat(Float.floatToRawIntBits(c[2])).isEqualTo(Float.floatToRawIntBits(-0f));
+    }
+
+    @Test
+    void vectorAddByBufferHandleAddsLargeVectorsInPlace() {
+        RingKernel<VectorAddBufferRequest, VectorAddBufferResponse> k = running(VectorAddKernels.buffered("vab").build());
+        int n = 100_000;
+        float[] a = new float[n];
+        float[] b = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i * 0.5f;
+            b[i] = -i;
+        }
+        try (DeviceBuffer da = k.allocateBuffer(4L * n);
+                DeviceBuffer db = k.allocateBuffer(4L * n);
+                DeviceBuffer dc = k.allocateBuffer(4L * n)) {
+            da.write(0, a, 0, n);
+            db.write(0, b, 0, n);
+
+            assertThat(k.send(new VectorAddBufferRequest(da.handle(), db.handle(), dc.handle(), n)).join().length()).isEqualTo(n);
+
+            float[] c = new float[n];
+            dc.read(0, c, 0, n);
+            for (int i = 0; i < n; i++) {
+                assertThat(c[i]).isEqualTo(a[i] + b[i]);
+            }
+        }
+    }
+
+    @Test
+    void aHandlerThatThrowsFailsOnlyThatMessage() {
+        RingKernel<Echo, Echo.Reply> k = running(RingKernelDefinition.builder("thrower", Echo.class, Echo.Reply.class)
+                .handler((m, ctx) -> {
+                    if (m.value() < 0) {
+                        throw new IllegalArgumentException("negative: " + m.value());
+                    }
+                    return new Echo.Reply(m.id(), m.value() * 2);
+                }).build());
+
+        CompletableFuture<Echo.Reply> bad = k.send(new Echo(1, -5));
+        CompletableFuture<Echo.Reply> good = k.send(new Echo(2, 5));
+
+        assertThatThrownBy(bad::join).isInstanceOf(CompletionException.class)
+                .cause().isInstanceOf(KernelFailedException.class).hasMessageContaining("negative: -5")
+                .cause().isInstanceOf(IllegalArgumentException.class);
+        assertThat(good.join()).isEqualTo(new Echo.Reply(2, 10));
+        KernelTelemetry t = k.telemetry();
+        assertThat(t.failed()).isEqualTo(1);
+        assertThat(t.lastError()).contains("negative: -5");
+    }
+
+    @Test
+    void aHandlerReturningNullFailsThatMessage() {
+        RingKernel<Echo, Echo.Reply> k = running(RingKernelDefinition.builder("nuller", Echo.class, Echo.Reply.class)
+                .handler((m, ctx) -> null).build());
+
+        assertThatThrownBy(() -> k.send(new Echo(1, 1)).join()).cause().isInstanceOf(KernelFailedException.class)
+                .hasMessageContaining("returned null");
+    }
+
+    @Test
+    void tellIsProcessedWithoutAReply() throws Exception {
+        List<Long> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        RingKernel<Echo, Echo.Reply> k = running(RingKernelDefinition.builder("teller", Echo.class, Echo.Reply.class)
+                .handler((m, ctx) -> {
+                    seen.add(m.id());
+                    return new Echo.Reply(m.id(), 0);
+                }).build());
+
+        for (int i = 0; i < 10; i++) {
+            assertThat(k.tell(new Echo(i, i))).isTrue();
+        }
+        k.send(new Echo(99, 0)).join();
+
+        assertThat(seen).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 99L);
+        assertThat(k.telemetry().responseDepth()).isZero();
+    }
+
+    @Test
+    void batchesAreAnsweredInOrder() {
+        RingKernel<Echo, Echo.Reply> k = running(Echo.kernel("batch").capacity(64).build());
+        List<Echo> batch = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            batch.add(new Echo(i, i));
+        }
+
+        List<CompletableFuture<Echo.Reply>> replies = k.sendBatch(batch);
+        int told = k.tellBatch(batch);
+
+        assertThat(told).isEqualTo(1000);
+        assertThat(replies).hasSize(1000);
+        for (int i = 0; i < 1000; i++) {
+            assertThat(replies.get(i).join()).isEqualTo(new Echo.Reply(i, 2 * i));
+        }
+    }
+
+    @Test
+    void trySendAndTryTellNeverWait() {
+        RingKernel<Echo, Echo.Reply> k = backend.createKernel(Echo.kernel("try").capacity(2).build());
+        k.launch();
+
+        assertThat(k.trySend(new Echo(1, 1))).isNotNull();
+        assertThat(k.tryTell(new Echo(2, 2))).isTrue();
+        assertThat(k.trySend(new Echo(3, 3))).isNull();
+        assertThat(k.tryTell(new Echo(4, 4))).isFalse();
+        assertThat(k.telemetry().rejected()).isEqualTo(2);
+    }
+
+    @Test
+    void claimAndCommitWriteStraightIntoTheSlot() {
+        List<Echo> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        RingKernel<Echo, Echo.Reply> k = running(RingKernelDefinition.builder("flyweight", Echo.class, Echo.Reply.class)
+                .handler((m, ctx) -> {
+                    seen.add(m);
+                    return new Echo.Reply(m.id(), 0);
+                }).build());
+        MessageFlyweight fw = k.newFlyweight();
+        LayoutField id = fw.field("id");
+        LayoutField value = fw.field("value");
+        LayoutField extra = fw.field("extra");
+
+        assertThat(k.claim(fw)).isTrue();
+        fw.putLong(id, 0x1234_5678_9ABCL).putInt(value, -7).setLength(extra, 2).putInt(extra, 1, 42);
+        k.commit(fw);
+        assertThat(k.claim(fw)).isTrue();
+        fw.putLong(id, 5);
+        k.abort(fw);
+        k.send(new Echo(6, 0)).join();
+
+        assertThat(seen).hasSize(2);
+        assertThat(seen.get(0).id()).isEqualTo(0x1234_5678_9ABCL);
+        assertThat(seen.get(0).value()).isEqualTo(-7);
+        assertThat(seen.get(0).extra()).containsExactly(0, 42);
+        assertThat(seen.get(1).id()).isEqualTo(6);
+    }
+
+    @Test
+    void aFlyweightRejectsMisuse() {
+        RingKernel<Echo, Echo.Reply> k = running(Echo.kernel("misuse").build());
+        MessageFlyweight fw = k.newFlyweight();
+
+        assertThatThrownBy(() -> fw.putInt(fw.field("value"), 1)).isInstanceOf(IllegalStateException.class);
+        k.claim(fw);
+        assertThatThrownBy(() -> k.claim(fw)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> fw.putInt(fw.field("id"), 1)).hasMessageContaining("LONG");
+        assertThatThrownBy(() -> fw.putInt(fw.field("extra"), 4, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+        k.abort(fw);
+        assertThatThrownBy(() -> k.commit(fw)).isInstanceOf(IllegalStateException.class);
+    }
+
+    public record Reading(@Key long sensor, long sequence, double value) {
+    }
+
+    public record Stats(long sensor, long count, long lastSequence, double sum) {
+    }
+
+    public record SensorState(long count, long lastSequence, double sum) {
+    }
+
+    @Test
+    void statefulHandlersSeeEachKeysMessagesInOrderWithItsOwnState() {
+        StatefulHandler<SensorState, Reading, Stats> handler = new StatefulHandler<>() {
+            @Override
+            public SensorState initialState(long key) {
+                return new SensorState(0, -1, 0);
+            }
+
+            @Override
+            public Stats handle(Reading m, State<SensorState> state, io.ringkernel.KernelContext context) {
+                SensorState s = state.get();
+                if (m.sequence() != s.lastSequence() + 1) {
+                    throw new IllegalStateException("out of order for sensor " + m.sensor());
+                }
+                SensorState next = new SensorState(s.count() + 1, m.sequence(), s.sum() + m.value());
+                state.set(next);
+                return new Stats(state.key(), next.count(), next.lastSequence(), next.sum());
+            }
+        };
+        RingKernel<Reading, Stats> k = running(RingKernelDefinition.builder("sensors", Reading.class, Stats.class)
+                .statefulHandler(SensorState.class, handler).build());
+        List<CompletableFuture<Stats>> replies = new ArrayList<>();
+        for (int seq = 0; seq < 100; seq++) {
+            for (long sensor = 0; sensor < 5; sensor++) {
+                replies.add(k.send(new Reading(sensor, seq, sensor)));
+            }
+        }
+
+        for (int i = 0; i < replies.size(); i++) {
+            Stats s = replies.get(i).join();
+            assertThat(s.sensor()).isEqualTo(i % 5);
+            assertThat(s.count()).isEqualTo(i / 5 + 1);
+            assertThat(s.sum()).isEqualTo((double) s.sensor() * s.count());
+        }
+    }
+
+    @Test
+    void statefulKernelsNeedAKey() {
+        assertThatThrownBy(() -> RingKernelDefinition.builder("nokey", Echo.class, Echo.Reply.class)
+                .statefulHandler(SensorState.class, null))
+                .hasMessageContaining("@Key");
+    }
+
+    @Test
+    void telemetryCountsAndMeasures() {
+        RingKernel<Echo, Echo.Reply> k = running(Echo.kernel("telemetry").capacity(128).build());
+        for (int i = 0; i < 500; i++) {
+            k.send(new Echo(i, i)).join();
+        }
+
+        KernelTelemetry t = k.telemetry();
+
+        assertThat(t.kernelId()).isEqualTo("telemetry");
+        assertThat(t.backend()).isEqualTo("cpu");
+        assertThat(t.accepted()).isEqualTo(500);
+        assertThat(t.processed()).isEqualTo(500);
+        assertThat(t.completed()).isEqualTo(500);
+        assertThat(t.requestCapacity()).isEqualTo(128);
+        assertThat(t.latency().count()).isEqualTo(500);
+        assertThat(t.latency().p50()).isPositive().isLessThanOrEqualTo(t.latency().p99());
+        assertThat(t.heartbeatAgeNanos()).isNotNegative();
+    }
+
+    @Test
+    void blockingOnAReplyInsideAReplyCallbackFailsInsteadOfDeadlocking() {
+        RingKernel<Echo, Echo.Reply> k = backend.createKernel(Echo.kernel("callback").build());
+        k.launch();
+        CompletableFuture<Object> outcome = new CompletableFuture<>();
+        k.send(new Echo(1, 1)).whenComplete((r, e) -> {
+            try {
+                outcome.complete(k.send(new Echo(2, 2)).join());
+            } catch (RuntimeException ex) {
+                outcome.complete(ex);
+            }
+        });
+        k.activate();
+
+        Object result = outcome.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+
+        assertThat(result).isInstanceOf(IllegalStateException.class);
+        assertThat(((Exception) result).getMessage()).contains("would deadlock");
+        assertThat(k.terminate(Duration.ofSeconds(1))).isTrue();
+    }
+}
