@@ -129,6 +129,14 @@ public final class RingKernelDefinition<I, O> {
         return idleStrategy.get();
     }
 
+    /**
+     * A builder preset with every setting of this definition, to derive a variant of it (another
+     * capacity, policy or timeout) without repeating the handlers. This definition is unchanged.
+     */
+    public Builder<I, O> toBuilder() {
+        return new Builder<>(this);
+    }
+
     /** 64-bit words per request slot. */
     public int requestSlotWords() {
         return MessageRing.slotWordsFor(requestLayout.size());
@@ -162,6 +170,23 @@ public final class RingKernelDefinition<I, O> {
         private int batchSize = 256;
         private Supplier<IdleStrategy> idleStrategy =
                 () -> new BackoffIdleStrategy(1000, 100, 1_000, 200_000);
+
+        private Builder(RingKernelDefinition<I, O> d) {
+            this.id = d.id;
+            this.requestLayout = d.requestLayout;
+            this.responseLayout = d.responseLayout;
+            this.handler = d.handler;
+            this.statefulHandler = d.statefulHandler;
+            this.stateLayout = d.stateLayout;
+            this.cudaSource = d.cudaSource;
+            this.capacity = d.capacity;
+            this.backpressure = d.backpressure;
+            this.blockTimeout = d.blockTimeout;
+            this.shutdownTimeout = d.shutdownTimeout;
+            this.replySpin = d.replySpin;
+            this.batchSize = d.batchSize;
+            this.idleStrategy = d.idleStrategy;
+        }
 
         private Builder(String id, Class<I> requestType, Class<O> responseType) {
             if (id == null || id.isBlank() || !id.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {

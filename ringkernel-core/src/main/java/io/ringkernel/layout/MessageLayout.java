@@ -329,8 +329,12 @@ public final class MessageLayout<T> {
      */
     public void encode(T value, ByteBuffer target, int offset) {
         Objects.requireNonNull(value, () -> "message of type " + type.getSimpleName() + " must not be null");
-        for (int i = offset, end = offset + size; i < end; i++) {
-            target.put(i, (byte) 0);
+        if (target.hasArray()) {
+            java.util.Arrays.fill(target.array(), target.arrayOffset() + offset, target.arrayOffset() + offset + size, (byte) 0);
+        } else {
+            for (int i = offset, end = offset + size; i < end; i++) {
+                target.put(i, (byte) 0);
+            }
         }
         encodeFields(value, target, offset);
     }

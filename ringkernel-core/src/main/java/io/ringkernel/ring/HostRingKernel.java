@@ -237,7 +237,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             lastError = "kernel '" + id() + "' did not stop within " + timeout + "; torn down";
             s.engine.forceStop();
         }
-        s.drainReplies(Integer.MAX_VALUE);
+        s.helpDrain();
         int unanswered = s.failAll(new KernelTerminatedException("kernel '" + id() + "' terminated before replying"
                 + (drain ? " (drain timeout " + timeout + " elapsed)" : " (it was not active, so nothing was drained)"), null));
         state = KernelState.TERMINATED;
@@ -246,7 +246,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
 
     private boolean awaitDrained(Session s, long deadline) {
         while (System.nanoTime() - deadline < 0) {
-            s.drainReplies(definition.batchSize());
+            s.helpDrain();
             if (s.control.consumed() == s.requests.producerIndex() && s.responses.depth() == 0 && s.pendingCount() == 0) {
                 return true;
             }
@@ -554,13 +554,18 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             throw new IllegalStateException("blocking on a reply of kernel '" + id() + "' inside one of its reply callbacks"
                     + " would deadlock; compose with thenCompose/thenApply instead");
         }
+        // The engine (CPU loop or CUDA reply pump) dispatches replies as it publishes them; a waiter
+        // mostly watches its own future and only now and then helps drain, so it does not fight the
+        // engine for the drain lock and the cache lines around it.
         long spin = definition.replySpin().toNanos();
         long start = System.nanoTime();
+        int spins = 0;
         while (!future.isDone()) {
-            if (s.drainReplies(definition.batchSize()) == 0) {
-                if (System.nanoTime() - start > spin) {
+            if ((++spins & 63) == 0) {
+                if (s.helpDrain() == 0 && System.nanoTime() - start > spin) {
                     return;
                 }
+            } else {
                 Thread.onSpinWait();
             }
         }
@@ -732,7 +737,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                     throw new MessageRejectedException("kernel '" + id() + "': ring full for " + definition.blockTimeout()
                             + ", message rejected (BLOCK timeout)");
                 }
-                if (drainReplies(definition.batchSize()) == 0) {
+                if (helpDrain() == 0) {
                     idle++;
                     if (idle < 100) {
                         Thread.onSpinWait();
@@ -810,24 +815,36 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             return control;
         }
 
-        @Override
-        public int drainReplies(int limit) {
+        /** Drains replies from a host thread that is not the engine's: guarded against the memory being freed. */
+        int helpDrain() {
             if (!enter()) {
                 return 0;
             }
             try {
-                if (!draining.compareAndSet(false, true)) {
-                    return 0;
-                }
-                drainer = Thread.currentThread();
-                try {
-                    return drainLocked(limit);
-                } finally {
-                    drainer = null;
-                    draining.setRelease(false);
-                }
+                return drainReplies(definition.batchSize());
             } finally {
                 exit();
+            }
+        }
+
+        /**
+         * {@inheritDoc}
+         *
+         * <p>Unguarded: engine threads call it, and an engine stops its threads before its memory is
+         * freed. Other host threads go through {@link #helpDrain()}.
+         */
+        @Override
+        public int drainReplies(int limit) {
+            if (draining.get() || !responses.isPublished(responses.consumerIndex())
+                    || !draining.compareAndSet(false, true)) {
+                return 0;
+            }
+            drainer = Thread.currentThread();
+            try {
+                return drainLocked(limit);
+            } finally {
+                drainer = null;
+                draining.setRelease(false);
             }
         }
 

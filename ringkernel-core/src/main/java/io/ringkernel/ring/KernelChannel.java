@@ -20,7 +20,8 @@ public interface KernelChannel {
     ControlBlock control();
 
     /**
-     * Dispatches published replies to their futures if no other thread is doing so.
+     * Dispatches published replies to their futures if no other thread is doing so. For the
+     * engine's own threads only, which must have stopped before the engine's memory is freed.
      *
      * @return replies dispatched
      */

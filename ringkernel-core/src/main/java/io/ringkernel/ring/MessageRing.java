@@ -73,12 +73,12 @@ public final class MessageRing {
      * {@link #bytesFor(int, int)} long; the ring does not own it.
      *
      * @param capacity number of slots, a power of two
-     * @param slotWords 64-bit words per slot, a power of two of at least 8
+     * @param slotWords 64-bit words per slot, a positive multiple of 8
      */
     public MessageRing(MemoryRegion region, int capacity, int slotWords) {
         checkCapacity(capacity);
-        if (slotWords < 8 || Integer.bitCount(slotWords) != 1) {
-            throw new IllegalArgumentException("slotWords must be a power of two >= 8: " + slotWords);
+        if (slotWords < 8 || (slotWords & 7) != 0) {
+            throw new IllegalArgumentException("slotWords must be a positive multiple of 8: " + slotWords);
         }
         if (region.length() < bytesFor(capacity, slotWords)) {
             throw new IllegalArgumentException("region of " + region.length() + " bytes is too small for "
@@ -107,10 +107,13 @@ public final class MessageRing {
         return SLOTS + (long) capacity * slotWords * 8;
     }
 
-    /** Words per slot that fit {@code payloadBytes} of message after the header: a power of two, at least 8. */
+    /**
+     * Words per slot that fit {@code payloadBytes} of message after the header: a multiple of 8, so
+     * a slot is whole 64-byte cache lines (and whole 64-byte PCIe reads for a warp).
+     */
     public static int slotWordsFor(int payloadBytes) {
         int chunks = HEADER_CHUNKS + (payloadBytes + 3) / 4;
-        return Math.max(8, Integer.highestOneBit(chunks - 1) << 1);
+        return (chunks + 7) & ~7;
     }
 
     public int capacity() {

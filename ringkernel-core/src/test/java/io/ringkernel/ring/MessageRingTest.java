@@ -118,10 +118,10 @@ class MessageRingTest {
     }
 
     @Test
-    void slotsGrowInPowersOfTwoWithThePayload() {
+    void slotsAreWholeCacheLinesSizedToThePayload() {
         assertThat(MessageRing.slotWordsFor(1)).isEqualTo(8);
         assertThat(MessageRing.slotWordsFor(16)).isEqualTo(8);
         assertThat(MessageRing.slotWordsFor(17)).isEqualTo(16);
-        assertThat(MessageRing.slotWordsFor(208)).isEqualTo(64);
+        assertThat(MessageRing.slotWordsFor(208)).isEqualTo(56);
     }
 }

@@ -1,0 +1,52 @@
+package io.ringkernel.jcstress;
+
+import java.nio.ByteBuffer;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Description;
+import org.openjdk.jcstress.annotations.Expect;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.II_Result;
+
+import io.ringkernel.ring.MessageRing;
+
+/** A consumer that sees a slot as published sees all of it: header and every payload chunk, never a torn mix. */
+@JCStressTest
+@Description("publish (opaque words, release last) vs tryRead (acquire, tag in every word)")
+@Outcome(id = "0, 0", expect = Expect.ACCEPTABLE, desc = "not yet published")
+@Outcome(id = "1, 1", expect = Expect.ACCEPTABLE, desc = "published and complete")
+@Outcome(expect = Expect.FORBIDDEN, desc = "published but torn")
+@State
+public class PublishConsumeTest {
+
+    private final Rings.Holder holder = Rings.newRing(2);
+    private final ByteBuffer payload = Rings.scratch();
+    private final ByteBuffer slot = Rings.scratch();
+
+    public PublishConsumeTest() {
+        for (int i = 0; i < 4; i++) {
+            payload.putInt(4 * i, 0x5EED_0000 + i);
+        }
+    }
+
+    @Actor
+    public void producer() {
+        MessageRing ring = holder.ring();
+        long seq = ring.tryClaim(1, null);
+        ring.publish(seq, MessageRing.FLAG_REPLY, 77, 5, payload, 0, 4);
+    }
+
+    @Actor
+    public void consumer(II_Result r) {
+        if (holder.ring().tryRead(0, slot)) {
+            r.r1 = 1;
+            boolean complete = slot.getInt(0) == MessageRing.FLAG_REPLY && slot.getInt(4) == 77 && slot.getInt(12) == 5;
+            for (int i = 0; i < 4; i++) {
+                complete &= slot.getInt(16 + 4 * i) == 0x5EED_0000 + i;
+            }
+            r.r2 = complete ? 1 : 2;
+        }
+    }
+}

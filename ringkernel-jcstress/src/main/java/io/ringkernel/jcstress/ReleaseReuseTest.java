@@ -1,0 +1,59 @@
+package io.ringkernel.jcstress;
+
+import java.nio.ByteBuffer;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Description;
+import org.openjdk.jcstress.annotations.Expect;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.II_Result;
+
+import io.ringkernel.ring.MessageRing;
+
+/**
+ * The consumer copies a slot out and then releases it; a producer that reuses the slot after the
+ * release must never change what the consumer copied (release on the consumer index, acquire on
+ * the producer's space check).
+ */
+@JCStressTest
+@Description("consumer read-then-release vs producer claim-and-overwrite of the same slot")
+@Outcome(id = {"1, -1", "1, 1"}, expect = Expect.ACCEPTABLE, desc = "consumer saw the first message; producer claimed or found the ring full")
+@Outcome(expect = Expect.FORBIDDEN, desc = "consumer saw the overwriting message's data, or lost the first")
+@State
+public class ReleaseReuseTest {
+
+    private final Rings.Holder holder = Rings.newRing(2);
+    private final ByteBuffer first = Rings.scratch().putInt(0, 1);
+    private final ByteBuffer second = Rings.scratch().putInt(0, 2);
+    private final ByteBuffer slot = Rings.scratch();
+
+    public ReleaseReuseTest() {
+        MessageRing ring = holder.ring();
+        long a = ring.tryClaim(2, null);
+        ring.publish(a, 0, a, 0, first, 0, 1);
+        ring.publish(a + 1, 0, a + 1, 0, first, 0, 1);
+    }
+
+    @Actor
+    public void consumer(II_Result r) {
+        MessageRing ring = holder.ring();
+        ring.tryRead(0, slot);
+        int seen = slot.getInt(16);
+        ring.releaseConsumed(1);
+        r.r1 = seen;
+    }
+
+    @Actor
+    public void producer(II_Result r) {
+        MessageRing ring = holder.ring();
+        long seq = ring.tryClaim(1, null);
+        if (seq != MessageRing.FULL) {
+            ring.publish(seq, 0, seq, 0, second, 0, 1);
+            r.r2 = 1;
+        } else {
+            r.r2 = -1;
+        }
+    }
+}
