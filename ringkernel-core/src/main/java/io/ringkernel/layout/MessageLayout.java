@@ -60,7 +60,7 @@ public final class MessageLayout<T> {
     private final int size;
     private final int alignment;
     private final MethodHandle[] getters;
-    private final MethodHandle constructor;
+    private final Constructor<?> constructor;
     private final LayoutField key;
 
     @SuppressWarnings("unchecked")
@@ -177,9 +177,11 @@ public final class MessageLayout<T> {
                 types[i] = components[i].getType();
             }
             Constructor<?> ctor = type.getDeclaredConstructor(types);
-            this.constructor = lookup.unreflectConstructor(ctor)
-                    .asSpreader(Object[].class, components.length)
-                    .asType(MethodType.methodType(Object.class, Object[].class));
+            // Reflection rather than a spread method handle: held in a field (not a constant), a
+            // spreader runs through interpreted lambda forms, while JDK 17 compiles a reflective
+            // constructor accessor to plain bytecode after a few calls.
+            ctor.setAccessible(true);
+            this.constructor = ctor;
         } catch (ReflectiveOperationException e) {
             throw new LayoutException(type.getName() + ": canonical constructor not accessible: " + e.getMessage());
         }
@@ -436,11 +438,15 @@ public final class MessageLayout<T> {
             }
         }
         try {
-            return constructor.invokeExact(args);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("cannot construct " + type.getName(), t);
+            return constructor.newInstance(args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("cannot construct " + type.getName(), cause);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot construct " + type.getName(), e);
         }
     }
 

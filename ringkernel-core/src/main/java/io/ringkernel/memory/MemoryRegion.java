@@ -159,6 +159,48 @@ public final class MemoryRegion {
         NativeMemory.copyToArray(address + offset, target, FLOAT_BASE + 4L * targetIndex, 4L * count);
     }
 
+    /**
+     * Stores {@code words} 64-bit words {@code (tag << 32) | chunk} at {@code offset}: chunk {@code i}
+     * is the little-endian int at {@code source[sourceOffset + 4i]} for {@code i < chunks}, else 0.
+     * Each word is single-copy atomic (opaque); the last is a release store, so a reader that sees
+     * it with acquire sees everything written before. One bounds check for the whole range.
+     */
+    public void putTaggedWordsRelease(long offset, int words, long tag, java.nio.ByteBuffer source, int sourceOffset,
+            int chunks) {
+        checkAligned(offset);
+        check(offset, 8L * words);
+        long at = address + offset;
+        long high = tag << 32;
+        int last = words - 1;
+        for (int i = 0; i < last; i++) {
+            long chunk = i < chunks ? source.getInt(sourceOffset + 4 * i) & 0xFFFF_FFFFL : 0;
+            NativeMemory.putLongOpaque(at + 8L * i, high | chunk);
+        }
+        long chunk = last < chunks ? source.getInt(sourceOffset + 4 * last) & 0xFFFF_FFFFL : 0;
+        NativeMemory.putLongRelease(at + 8L * last, high | chunk);
+    }
+
+    /**
+     * Copies the low halves of {@code words} 64-bit words at {@code offset} into {@code target} as
+     * little-endian ints, if every word's high half equals {@code tag}. Reads with acquire, the last
+     * word first, so an unpublished slot is rejected after one load.
+     *
+     * @return whether every word carried the tag; if not, {@code target} may hold part of the words
+     */
+    public boolean getTaggedWordsAcquire(long offset, int words, long tag, java.nio.ByteBuffer target) {
+        checkAligned(offset);
+        check(offset, 8L * words);
+        long at = address + offset;
+        for (int i = words - 1; i >= 0; i--) {
+            long word = NativeMemory.getLongAcquire(at + 8L * i);
+            if ((word >>> 32) != tag) {
+                return false;
+            }
+            target.putInt(4 * i, (int) word);
+        }
+        return true;
+    }
+
     /** Fills {@code bytes} bytes at {@code offset} with zero. */
     public void clear(long offset, long bytes) {
         check(offset, bytes);

@@ -172,20 +172,14 @@ public final class MessageRing {
     public void publish(long seq, int flags, long correlation, int aux, ByteBuffer payload, int payloadOffset,
             int payloadChunks) {
         long base = slotOffset(seq);
-        long tag = tagOf(seq) << 32;
-        region.putLongOpaque(base, tag | (flags & 0xFFFF_FFFFL));
-        region.putLongOpaque(base + 8, tag | (correlation & 0xFFFF_FFFFL));
-        region.putLongOpaque(base + 16, tag | (correlation >>> 32));
-        region.putLongOpaque(base + 24, tag | (aux & 0xFFFF_FFFFL));
-        int last = slotWords - 1;
-        for (int w = HEADER_CHUNKS; w < last; w++) {
-            int j = w - HEADER_CHUNKS;
-            long chunk = j < payloadChunks ? payload.getInt(payloadOffset + 4 * j) & 0xFFFF_FFFFL : 0;
-            region.putLongOpaque(base + 8L * w, tag | chunk);
-        }
-        int j = last - HEADER_CHUNKS;
-        long chunk = j < payloadChunks ? payload.getInt(payloadOffset + 4 * j) & 0xFFFF_FFFFL : 0;
-        region.putLongRelease(base + 8L * last, tag | chunk);
+        long tag = tagOf(seq);
+        long high = tag << 32;
+        region.putLongOpaque(base, high | (flags & 0xFFFF_FFFFL));
+        region.putLongOpaque(base + 8, high | (correlation & 0xFFFF_FFFFL));
+        region.putLongOpaque(base + 16, high | (correlation >>> 32));
+        region.putLongOpaque(base + 24, high | (aux & 0xFFFF_FFFFL));
+        region.putTaggedWordsRelease(base + 8L * HEADER_CHUNKS, slotWords - HEADER_CHUNKS, tag, payload, payloadOffset,
+                payloadChunks);
     }
 
     /** Zeroes a claimed slot (tag 0: not published) before a flyweight writes into it. */
@@ -231,16 +225,7 @@ public final class MessageRing {
      * @return whether the slot was published; if not, {@code target} holds garbage
      */
     public boolean tryRead(long seq, ByteBuffer target) {
-        long base = slotOffset(seq);
-        long tag = tagOf(seq);
-        for (int w = slotWords - 1; w >= 0; w--) {
-            long word = region.getLongAcquire(base + 8L * w);
-            if ((word >>> 32) != tag) {
-                return false;
-            }
-            target.putInt(4 * w, (int) word);
-        }
-        return true;
+        return region.getTaggedWordsAcquire(slotOffset(seq), slotWords, tagOf(seq), target);
     }
 
     /** Whether slot {@code seq} is completely published, without copying it. */
