@@ -41,6 +41,8 @@ import io.ringkernel.ring.MessageRing;
  */
 final class CpuKernelEngine implements KernelEngine, KernelContext {
 
+    private static final long INACTIVE_PARK_NANOS = 1_000_000;
+
     private final RingKernelDefinition<?, ?> definition;
     private final List<MemoryRegion> shared = new ArrayList<>();
     private final Map<Long, CpuBuffer> buffers = new ConcurrentHashMap<>();
@@ -277,7 +279,12 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
                 }
                 work += channel.drainReplies(batch);
                 control.heartbeat(++beat);
-                if (work == 0) {
+                if (run != ControlBlock.ACTIVE) {
+                    // Launched or deactivated: park instead of spinning, whatever the idle strategy;
+                    // activate() and terminate() unpark the thread, the timeout keeps the heartbeat going.
+                    idle.reset();
+                    LockSupport.parkNanos(INACTIVE_PARK_NANOS);
+                } else if (work == 0) {
                     idle.idle();
                 } else {
                     idle.reset();
