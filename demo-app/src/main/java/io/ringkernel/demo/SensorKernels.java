@@ -11,6 +11,8 @@ public final class SensorKernels {
     public static final double SIGMAS = 3.0;
     /** Readings needed before anomalies are flagged. */
     public static final long WARM_UP = 10;
+    /** The CUDA handler: the same arithmetic in {@code sensor_stats.cu}. */
+    public static final String CUDA_SOURCE = "io/ringkernel/demo/sensor_stats.cu";
 
     private SensorKernels() {
     }
@@ -18,7 +20,8 @@ public final class SensorKernels {
     /** The kernel definition. */
     public static RingKernelDefinition.Builder<SensorReading, SensorStats> definition(String id) {
         return RingKernelDefinition.builder(id, SensorReading.class, SensorStats.class)
-                .statefulHandler(SensorState.class, new Handler());
+                .statefulHandler(SensorState.class, new Handler())
+                .cudaSource(CUDA_SOURCE);
     }
 
     /** Welford's update; one sensor's readings arrive in order, so the state needs no locking. */

@@ -138,13 +138,15 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             Session next = new Session(engines.get());
             try {
                 next.allocate();
+                // Published before the loop starts, so a loop that dies at once is reported against this session.
+                session = next;
                 next.engine.start(next);
             } catch (RuntimeException | Error e) {
+                session = null;
                 next.free();
                 throw e;
             }
-            session = next;
-            state = KernelState.LAUNCHED;
+            state = next.failed ? KernelState.FAILED : KernelState.LAUNCHED;
         } finally {
             lifecycle.unlock();
         }
@@ -160,7 +162,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             }
             session.control.runState(ControlBlock.ACTIVE);
             session.engine.wake();
-            state = KernelState.ACTIVE;
+            state = session.failed ? KernelState.FAILED : KernelState.ACTIVE;
         } finally {
             lifecycle.unlock();
         }
@@ -184,7 +186,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             long command = current.control.runState(ControlBlock.INACTIVE);
             current.engine.wake();
             awaitSeen(current, command);
-            state = KernelState.INACTIVE;
+            state = current.failed ? KernelState.FAILED : KernelState.INACTIVE;
         } finally {
             lifecycle.unlock();
         }
@@ -637,6 +639,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         volatile boolean live = true;
         volatile boolean accepting = true;
         volatile boolean stopped;
+        volatile boolean failed;
         volatile Thread drainer;
         final AtomicBoolean draining = new AtomicBoolean();
         MessageRing requests;
@@ -901,6 +904,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         @Override
         public void engineFailed(Throwable cause) {
             lastError = "kernel failed: " + cause;
+            failed = true;
             accepting = false;
             stopped = true;
             if (lifecycle.tryLock()) {
