@@ -47,7 +47,13 @@ public final class CpuBackend implements Backend {
         }
         HostRingKernel<I, O> kernel = new HostRingKernel<>(definition, NAME, device, () -> new CpuKernelEngine(definition));
         kernels.add(kernel);
+        kernel.onDisposed(() -> kernels.remove(kernel));
         return kernel;
+    }
+
+    /** Kernels created here and not yet closed. */
+    public int openKernels() {
+        return kernels.size();
     }
 
     @Override

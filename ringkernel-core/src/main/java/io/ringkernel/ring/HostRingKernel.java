@@ -73,6 +73,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     private final Histogram latency = new Histogram(3);
     private Histogram latencyInterval;
 
+    private volatile Runnable onDisposed = () -> { };
     private volatile KernelState state = KernelState.CREATED;
     private volatile Session session;
     private volatile String lastError;
@@ -117,6 +118,14 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     @Override
     public KernelState state() {
         return state;
+    }
+
+    /**
+     * Registers what to run once the kernel is disposed, for example a backend forgetting it; runs
+     * at most once, on the thread that closes the kernel.
+     */
+    public void onDisposed(Runnable action) {
+        this.onDisposed = Objects.requireNonNull(action, "action");
     }
 
     /** The definition this kernel was created from. */
@@ -275,6 +284,11 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             state = KernelState.DISPOSED;
         } finally {
             lifecycle.unlock();
+        }
+        if (state == KernelState.DISPOSED) {
+            Runnable action = onDisposed;
+            onDisposed = () -> { };
+            action.run();
         }
     }
 

@@ -124,6 +124,22 @@ class ShutdownTest {
     }
 
     @Test
+    void aBackendForgetsTheKernelsItCreatedOnceTheyAreClosed() {
+        try (CpuBackend backend = new CpuBackend()) {
+            for (int i = 0; i < 10; i++) {
+                RingKernel<Echo, Echo.Reply> k = backend.createKernel(Echo.kernel("short-lived-" + i).build());
+                k.launch();
+                k.close();
+            }
+            RingKernel<Echo, Echo.Reply> open = backend.createKernel(Echo.kernel("open").build());
+
+            assertThat(backend.openKernels()).isEqualTo(1);
+            open.close();
+            assertThat(backend.openKernels()).isZero();
+        }
+    }
+
+    @Test
     void aHandlerThatNeverReturnsCannotHangClose() {
         long freedBefore = NativeMemory.freedBytes();
         CpuBackend backend = new CpuBackend();
