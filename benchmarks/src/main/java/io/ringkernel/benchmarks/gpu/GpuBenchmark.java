@@ -1,0 +1,256 @@
+package io.ringkernel.benchmarks.gpu;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.HdrHistogram.Histogram;
+
+import io.ringkernel.RingKernel;
+import io.ringkernel.RingKernelDefinition;
+import io.ringkernel.backend.BackendDetection;
+import io.ringkernel.cuda.CudaBackend;
+import io.ringkernel.cuda.CudaBackendProvider;
+import io.ringkernel.cuda.CudaOptions;
+import io.ringkernel.cuda.probe.ProbeKernels;
+import io.ringkernel.cuda.probe.ProbeRequest;
+import io.ringkernel.cuda.probe.ProbeResponse;
+import io.ringkernel.ring.MessageRing;
+
+/**
+ * The GPU benchmark runner: everything the performance page reports, measured in one run on one
+ * device, baselines included.
+ * <ol>
+ * <li>cold start (compile + load + launch) and cached start (CUBIN from the disk cache) of a ring kernel;</li>
+ * <li>round trip {@code send().join()} through the public API, p50/p99/p99.9, with device-side
+ * timestamps ({@code %globaltimer}) splitting it;</li>
+ * <li>the same message through launch-per-message ({@code cuLaunchKernel} + {@code cuCtxSynchronize});</li>
+ * <li>batched throughput with 64-byte requests and 32-byte replies, one kernel and one per producer;</li>
+ * <li>device memory per kernel.</li>
+ * </ol>
+ * Usage: {@code GpuBenchmark [report.md]}. Prints the report and writes it to the file if given.
+ */
+public final class GpuBenchmark {
+
+    private static final int WARMUP = 20_000;
+    private static final int ROUND_TRIPS = 100_000;
+
+    private final StringBuilder report = new StringBuilder();
+
+    private GpuBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        GpuBenchmark b = new GpuBenchmark();
+        int rc = b.run();
+        String text = b.report.toString();
+        if (args.length > 0) {
+            Files.writeString(Path.of(args[0]), text);
+        }
+        System.exit(rc);
+    }
+
+    private void line(String format, Object... args) {
+        String s = String.format(Locale.ROOT, format, args);
+        System.out.println(s);
+        report.append(s).append('\n');
+    }
+
+    private int run() throws Exception {
+        BackendDetection d = new CudaBackendProvider().detect();
+        line("# ringkernel GPU benchmark, %s", Instant.now());
+        line("");
+        line("- detection: %s", d.reason());
+        line("- JVM: %s %s, %d cores", System.getProperty("java.vm.name"), System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors());
+        if (!d.usable()) {
+            line("- no usable CUDA device: nothing measured");
+            return 2;
+        }
+        Path cacheDir = Files.createTempDirectory("ringkernel-bench-cache");
+        CudaOptions options = CudaOptions.fromSystemProperties().withCacheDirectory(cacheDir);
+        startTimes(options);
+        try (CudaBackend cuda = new CudaBackend(0, options)) {
+            line("- device: %s", cuda.device().describe());
+            roundTrip(cuda);
+            baseline(cuda);
+            throughput(cuda, 1);
+            throughput(cuda, 4);
+            memoryPerKernel(cuda);
+        }
+        return 0;
+    }
+
+    private static RingKernelDefinition<ProbeRequest, ProbeResponse> probe(String id, int capacity) {
+        return ProbeKernels.definition(id).capacity(capacity).build();
+    }
+
+    private void startTimes(CudaOptions options) {
+        line("");
+        line("## Start");
+        long t0 = System.nanoTime();
+        CudaBackend first = new CudaBackend(0, options);
+        long ctx = System.nanoTime() - t0;
+        try (first; RingKernel<ProbeRequest, ProbeResponse> k = first.createKernel(probe("start", 1024))) {
+            long c0 = System.nanoTime();
+            k.launch();
+            long cold = System.nanoTime() - c0;
+            k.activate();
+            k.send(ProbeKernels.request(1, new int[13])).join();
+            k.terminate(Duration.ofSeconds(5));
+            long w0 = System.nanoTime();
+            k.launch();
+            long relaunch = System.nanoTime() - w0;
+            line("- backend open (driver context): %.1f ms", ctx / 1e6);
+            line("- cold start, launch() with an empty cache (NVRTC compile + module load + launch): %.1f ms", cold / 1e6);
+            line("- relaunch of the same kernel in the same backend (module already loaded): %.2f ms", relaunch / 1e6);
+        }
+        try (CudaBackend second = new CudaBackend(0, options);
+                RingKernel<ProbeRequest, ProbeResponse> k = second.createKernel(probe("start", 1024))) {
+            long c0 = System.nanoTime();
+            k.launch();
+            long cached = System.nanoTime() - c0;
+            line("- cached start, launch() in a new backend with the CUBIN in the disk cache: %.1f ms", cached / 1e6);
+        }
+    }
+
+    private void roundTrip(CudaBackend cuda) {
+        line("");
+        line("## Round trip, send().join(), one 64-byte request and 32-byte reply at a time");
+        try (RingKernel<ProbeRequest, ProbeResponse> k = cuda.createKernel(probe("rtt", 1024))) {
+            k.launch();
+            k.activate();
+            Histogram h = new Histogram(60_000_000_000L, 3);
+            Histogram poll = new Histogram(60_000_000_000L, 3);
+            Histogram dev = new Histogram(60_000_000_000L, 3);
+            int[] words = new int[13];
+            for (int i = 0; i < WARMUP + ROUND_TRIPS; i++) {
+                words[0] = i;
+                ProbeRequest q = ProbeKernels.request(i, words);
+                long t0 = System.nanoTime();
+                ProbeResponse r = k.send(q).join();
+                long t1 = System.nanoTime();
+                if (r.valid() != 1 || r.sequence() != i) {
+                    throw new IllegalStateException("bad reply " + r);
+                }
+                if (i >= WARMUP) {
+                    h.recordValue(t1 - t0);
+                    poll.recordValue(Math.max(0, r.pollNanos()));
+                    dev.recordValue(Math.max(0, r.deviceNanos()));
+                }
+            }
+            line("- ring kernel: %s", percentiles(h));
+            line("- device: poll read that found the message (PCIe read of the slot): %s", percentiles(poll));
+            line("- device: from that read's return to the handler: %s", percentiles(dev));
+            k.terminate(Duration.ofSeconds(5));
+        }
+    }
+
+    private void baseline(CudaBackend cuda) {
+        line("");
+        line("## Launch-per-message baseline (cuLaunchKernel + cuCtxSynchronize, same message, same run)");
+        try (LaunchPerMessageBaseline b = new LaunchPerMessageBaseline(cuda.device(), CudaOptions.fromSystemProperties())) {
+            Histogram h = b.run(WARMUP, ROUND_TRIPS);
+            line("- launch per message: %s", percentiles(h));
+        }
+    }
+
+    private void throughput(CudaBackend cuda, int producers) throws Exception {
+        line("");
+        int batch = 4096;
+        int perProducer = 2_000_000 / producers;
+        List<RingKernel<ProbeRequest, ProbeResponse>> kernels = new ArrayList<>();
+        for (int p = 0; p < producers; p++) {
+            kernels.add(cuda.createKernel(ProbeKernels.definition("tput-" + producers + "-" + p).capacity(16384)
+                    .batchSize(4096).build()));
+        }
+        kernels.forEach(k -> {
+            k.launch();
+            k.activate();
+        });
+        List<ProbeRequest> msgs = new ArrayList<>();
+        for (int i = 0; i < batch; i++) {
+            msgs.add(ProbeKernels.request(i, new int[13]));
+        }
+        Thread[] threads = new Thread[producers];
+        long[] ok = new long[producers];
+        for (int p = 0; p < producers; p++) {
+            int id = p;
+            threads[p] = new Thread(() -> {
+                RingKernel<ProbeRequest, ProbeResponse> k = kernels.get(id);
+                List<CompletableFuture<ProbeResponse>> inFlight = null;
+                for (int sent = 0; sent < perProducer; sent += batch) {
+                    List<CompletableFuture<ProbeResponse>> next = k.sendBatch(msgs);
+                    if (inFlight != null) {
+                        ok[id] += check(inFlight);
+                    }
+                    inFlight = next;
+                }
+                ok[id] += check(inFlight);
+            });
+        }
+        long t0 = System.nanoTime();
+        for (Thread t : threads) {
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join(TimeUnit.MINUTES.toMillis(3));
+        }
+        long elapsed = System.nanoTime() - t0;
+        long total = 0;
+        for (long n : ok) {
+            total += n;
+        }
+        line("## Batched throughput, %d producer thread(s), one kernel each, sendBatch of %d, 64-byte requests / 32-byte replies",
+                producers, batch);
+        line("- %d replies checked in %.2f s: %.2f M msg/s", total, elapsed / 1e9, total / (elapsed / 1e9) / 1e6);
+        for (RingKernel<ProbeRequest, ProbeResponse> k : kernels) {
+            k.terminate(Duration.ofSeconds(5));
+            k.close();
+        }
+    }
+
+    private static long check(List<CompletableFuture<ProbeResponse>> futures) {
+        long n = 0;
+        for (CompletableFuture<ProbeResponse> f : futures) {
+            if (f.join().valid() == 1) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private void memoryPerKernel(CudaBackend cuda) {
+        line("");
+        line("## Memory per kernel");
+        int n = 8;
+        long before = cuda.deviceMemory()[0];
+        List<RingKernel<ProbeRequest, ProbeResponse>> ks = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            RingKernel<ProbeRequest, ProbeResponse> k = cuda.createKernel(probe("mem-" + i, 1024));
+            k.launch();
+            ks.add(k);
+        }
+        long after = cuda.deviceMemory()[0];
+        RingKernelDefinition<ProbeRequest, ProbeResponse> def = probe("x", 1024);
+        long host = MessageRing.bytesFor(1024, def.requestSlotWords()) + MessageRing.bytesFor(1024, def.responseSlotWords()) + 256;
+        line("- device memory: %.1f KiB per probe kernel (free memory before/after launching %d: %d / %d bytes)",
+                (before - after) / 1024.0 / n, n, before, after);
+        line("- pinned host memory (rings + control block, capacity 1024): %.1f KiB per kernel", host / 1024.0);
+        for (RingKernel<ProbeRequest, ProbeResponse> k : ks) {
+            k.close();
+        }
+    }
+
+    private static String percentiles(Histogram h) {
+        return String.format(Locale.ROOT, "n=%d p50=%.2f us p99=%.2f us p99.9=%.2f us max=%.1f us mean=%.2f us",
+                h.getTotalCount(), h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3,
+                h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3, h.getMean() / 1e3);
+    }
+}

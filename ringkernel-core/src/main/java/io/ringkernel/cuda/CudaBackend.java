@@ -1,0 +1,182 @@
+package io.ringkernel.cuda;
+
+import static jcuda.driver.JCudaDriver.cuMemGetInfo;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.ringkernel.RingKernel;
+import io.ringkernel.RingKernelDefinition;
+import io.ringkernel.backend.Backend;
+import io.ringkernel.backend.BackendDetection;
+import io.ringkernel.backend.BackendUnavailableException;
+import io.ringkernel.ring.HostRingKernel;
+
+/**
+ * Runs ring kernels as persistent CUDA kernels on one device, through the JCuda driver API. All
+ * kernels share one context (so they run concurrently); after a fault poisons it, later launches
+ * get a fresh one. Kernel sources are compiled with NVRTC (else nvcc) on first launch and cached
+ * on disk and, per context, as loaded modules.
+ *
+ * <p>Thread-safety: thread-safe. Native resources: the contexts, and through them every module,
+ * stream and pinned buffer, are released by {@link #close()}.
+ */
+public final class CudaBackend implements Backend {
+
+    /** Backend name. */
+    public static final String NAME = "cuda";
+
+    private final CudaDeviceInfo device;
+    private final CudaOptions options;
+    private final CompileCache cache;
+    private final Set<RingKernel<?, ?>> kernels = ConcurrentHashMap.newKeySet();
+    private final Map<String, CompileCache.Result> compiled = new ConcurrentHashMap<>();
+    private final List<CudaContext> contexts = new ArrayList<>();
+    private CudaContext context;
+    private KernelCompiler compiler;
+    private boolean closed;
+
+    /**
+     * Opens device {@code deviceIndex}.
+     *
+     * @throws BackendUnavailableException if the driver, the device or its compute capability is missing
+     */
+    public CudaBackend(int deviceIndex, CudaOptions options) {
+        try {
+            CudaDriver.ensureInitialized();
+            CudaDriver.ensureNoDeviceFault("open a CUDA backend");
+            List<CudaDeviceInfo> devices = CudaDetector.devices();
+            if (deviceIndex < 0 || deviceIndex >= devices.size()) {
+                throw new IllegalArgumentException("CUDA device " + deviceIndex + " does not exist; the driver reports "
+                        + devices.size() + " device(s)");
+            }
+            this.device = devices.get(deviceIndex);
+        } catch (CudaException e) {
+            throw new BackendUnavailableException("backend 'cuda' is not usable: " + e.getMessage(),
+                    List.of(CudaDetector.detect()));
+        }
+        if (!device.supported()) {
+            throw new BackendUnavailableException("CUDA device " + device.describe() + " is older than compute capability "
+                    + CudaDeviceInfo.MIN_MAJOR + ".0", List.of(CudaDetector.detect()));
+        }
+        this.options = options;
+        this.cache = new CompileCache(options.cacheDirectory());
+        this.context = CudaContext.create(device, options.hostArenaBytes(), options.deviceArenaBytes(), options.streams());
+        contexts.add(context);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** The device this backend runs on. */
+    public CudaDeviceInfo device() {
+        return device;
+    }
+
+    CudaOptions options() {
+        return options;
+    }
+
+    @Override
+    public BackendDetection detection() {
+        return new BackendDetection(NAME, true, List.of(device.describe()), "running on CUDA device " + device.describe());
+    }
+
+    /**
+     * Creates a kernel; its CUDA source is assembled now (so a missing resource fails here) and
+     * compiled at its first launch.
+     *
+     * @throws IllegalArgumentException if the definition has no CUDA source or it is not on the class path
+     */
+    @Override
+    public <I, O> RingKernel<I, O> createKernel(RingKernelDefinition<I, O> definition) {
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("CUDA backend is closed");
+            }
+        }
+        KernelSource source = KernelSource.of(definition);
+        HostRingKernel<I, O> kernel = new HostRingKernel<>(definition, NAME, device.name(),
+                () -> new CudaKernelEngine(definition, source, this));
+        kernels.add(kernel);
+        kernel.onDisposed(() -> kernels.remove(kernel));
+        return kernel;
+    }
+
+    /** A healthy context, retained for the caller (a fresh one if the current one was poisoned by a fault). */
+    synchronized CudaContext acquireContext() {
+        if (closed) {
+            throw new IllegalStateException("CUDA backend is closed");
+        }
+        if (context.poisoned() != null || context.isDestroying()) {
+            CudaDriver.ensureNoDeviceFault("launch a ring kernel");
+            context = CudaContext.create(device, options.hostArenaBytes(), options.deviceArenaBytes(), options.streams());
+            contexts.add(context);
+        }
+        context.retain();
+        return context;
+    }
+
+    /** The kernel's CUBIN: from this backend's memory, the disk cache, or the compiler. */
+    CompileCache.Result compile(KernelSource source) {
+        CompileCache.Result hit = compiled.get(source.text());
+        if (hit != null) {
+            return hit;
+        }
+        CompileCache.Result r = cache.compile(compiler(), source, device);
+        compiled.putIfAbsent(source.text(), r);
+        return r;
+    }
+
+    private synchronized KernelCompiler compiler() {
+        if (compiler == null) {
+            compiler = KernelCompiler.find(options);
+        }
+        return compiler;
+    }
+
+    /** Free and total device memory as the driver reports them, in bytes. */
+    public long[] deviceMemory() {
+        CudaContext c;
+        synchronized (this) {
+            c = context;
+        }
+        long[] free = new long[1];
+        long[] total = new long[1];
+        c.check("cuMemGetInfo", () -> cuMemGetInfo(free, total));
+        return new long[] {free[0], total[0]};
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        for (RingKernel<?, ?> k : kernels) {
+            k.close();
+        }
+        kernels.clear();
+        List<CudaContext> all;
+        synchronized (this) {
+            all = new ArrayList<>(contexts);
+            contexts.clear();
+        }
+        for (CudaContext c : all) {
+            c.destroyAsync(Duration.ofSeconds(5));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "CudaBackend[" + device.describe() + "]";
+    }
+}

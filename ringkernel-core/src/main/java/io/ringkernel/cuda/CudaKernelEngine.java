@@ -1,0 +1,364 @@
+package io.ringkernel.cuda;
+
+import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor;
+import static jcuda.driver.JCudaDriver.cuStreamQuery;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
+
+import io.ringkernel.DeviceBuffer;
+import io.ringkernel.RingKernelDefinition;
+import io.ringkernel.layout.BufferHandle;
+import io.ringkernel.memory.MemoryRegion;
+import io.ringkernel.ring.KernelChannel;
+import io.ringkernel.ring.KernelEngine;
+import jcuda.Pointer;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.CUresult;
+import jcuda.driver.CUstream;
+
+/**
+ * The CUDA backend's engine for one launch of one ring kernel: ONE persistent block running
+ * {@code rk_loop.cuh} on its own non-blocking stream, over rings in pinned, device-mapped host
+ * memory, plus a host "reply pump" thread. On the CPU backend the loop thread also dispatches
+ * replies to futures; here the loop is on the device, so a host thread must do it (callers blocked
+ * in {@code join()} help too). The pump also watches the kernel: every millisecond it queries the
+ * stream (a fault shows up there as the CUDA error) and the heartbeat (a handler that never
+ * returns shows up as a stall).
+ *
+ * <p>A device fault (trap, illegal address) puts the kernel in FAILED with the CUDA error as cause;
+ * the driver keeps such an error for the whole process, so later launches fail fast (see
+ * {@link CudaDriver#recordDeviceFault}). A kernel that stops answering (stalled heartbeat, or no
+ * exit when terminated) is killed by destroying its context; that is no device fault, and a
+ * relaunch runs in a fresh context.
+ *
+ * <p>Thread-safety: lifecycle methods come from the kernel's lifecycle lock; buffer methods are
+ * thread-safe. Native memory: rings and control block come from the context's host pool and go
+ * back to it in {@link #close()}; buffers and the state table are device memory freed there too.
+ */
+final class CudaKernelEngine implements KernelEngine {
+
+    /** Per-thread loads per poll in rk_loop.cuh (RK_LOADS) and the largest window (RK_MAX_WINDOW). */
+    private static final int LOADS = 8;
+    private static final int MAX_WINDOW = 64;
+    private static final int DEFAULT_SHARED_LIMIT = 48 * 1024;
+    private static final long HEALTH_PERIOD_NANOS = 1_000_000;
+
+    private final RingKernelDefinition<?, ?> definition;
+    private final KernelSource source;
+    private final CudaBackend backend;
+    private final CudaContext context;
+    private final CudaOptions options;
+    private final List<CudaContext.HostMemory> shared = new ArrayList<>();
+    private final Map<Long, CudaDeviceBuffer> buffers = new ConcurrentHashMap<>();
+    private CUstream stream;
+    private DeviceArena.DeviceMemory stateTable;
+    private final java.util.concurrent.atomic.AtomicBoolean resident = new java.util.concurrent.atomic.AtomicBoolean();
+    private KernelChannel channel;
+    private Thread pump;
+    private volatile boolean kernelRunning;
+    private volatile boolean stopRequested;
+    private volatile boolean stopPump;
+    private boolean closed;
+
+    CudaKernelEngine(RingKernelDefinition<?, ?> definition, KernelSource source, CudaBackend backend) {
+        this.definition = definition;
+        this.source = source;
+        this.backend = backend;
+        this.options = backend.options();
+        this.context = backend.acquireContext();
+    }
+
+    @Override
+    public synchronized MemoryRegion allocateShared(long bytes) {
+        CudaContext.HostMemory m = context.acquireHost(bytes);
+        shared.add(m);
+        return m.region();
+    }
+
+    private long deviceAddress(MemoryRegion region) {
+        for (CudaContext.HostMemory m : shared) {
+            if (m.region() == region) {
+                return m.deviceAddress();
+            }
+        }
+        throw new IllegalArgumentException("region was not allocated by this engine: " + region);
+    }
+
+    @Override
+    public void start(KernelChannel channel) {
+        this.channel = channel;
+        CompileCache.Result compiled = backend.compile(source);
+        CUfunction function = context.function(compiled.key(), compiled.cubin());
+
+        int requestWords = definition.requestSlotWords();
+        int responseWords = definition.responseSlotWords();
+        // Enough threads that one poll covers at least one slot with LOADS loads per thread.
+        int block = Math.max(options.blockSize(), Math.min(1024, ((requestWords + LOADS - 1) / LOADS + 31) & ~31));
+        int window = Math.max(1, Math.min(MAX_WINDOW, LOADS * block / requestWords));
+        int stateBytes = source.stateful() ? (definition.stateLayout().size() + 15) & ~15 : 0;
+        int smem = sharedBytes(window, requestWords, responseWords, stateBytes);
+        while (window > 1 && smem > DEFAULT_SHARED_LIMIT) {
+            window /= 2;
+            smem = sharedBytes(window, requestWords, responseWords, stateBytes);
+        }
+        if (smem > DEFAULT_SHARED_LIMIT) {
+            int bytes = smem;
+            context.check("cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES=" + smem + ")", () -> cuFuncSetAttribute(function,
+                    CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes));
+        }
+        int perSm = occupancy(function, block, smem);
+        context.reserveResidency(Math.min(CudaContext.MAX_CONCURRENT_KERNELS, perSm * context.device().multiprocessors()),
+                definition.id());
+        resident.set(true);
+
+        long table = 0;
+        if (source.stateful()) {
+            long tableBytes = (long) options.stateSlots() * source.stateEntryBytes();
+            // Zeroed by the kernel itself before its first poll: a memset here could wait for running kernels.
+            stateTable = context.allocateDevice(tableBytes);
+            table = stateTable.address();
+        }
+        stream = context.acquireStream(definition.id());
+
+        LaunchParams params = new LaunchParams(deviceAddress(channel.requests().region()),
+                deviceAddress(channel.responses().region()), deviceAddress(channel.control().region()), table,
+                definition.capacity(), requestWords, responseWords, window, source.stateful() ? options.stateSlots() : 0,
+                options.idleSleepNanos());
+        Pointer args = Pointer.to(Pointer.to(params.toBytes()));
+        int threads = block;
+        int dynamicShared = smem;
+        context.check("cuLaunchKernel(" + definition.id() + ")", () -> cuLaunchKernel(function, 1, 1, 1, threads, 1, 1,
+                dynamicShared, stream, args, null));
+        kernelRunning = true;
+
+        pump = new Thread(this::pumpLoop, "ringkernel-cuda-" + definition.id());
+        pump.setDaemon(true);
+        pump.start();
+    }
+
+    private static int sharedBytes(int window, int requestWords, int responseWords, int stateBytes) {
+        return window * (requestWords + responseWords) * 4 + stateBytes;
+    }
+
+    private int occupancy(CUfunction function, int block, int smem) {
+        int[] blocks = new int[1];
+        context.check("cuOccupancyMaxActiveBlocksPerMultiprocessor",
+                () -> cuOccupancyMaxActiveBlocksPerMultiprocessor(blocks, function, block, smem));
+        if (blocks[0] < 1) {
+            throw new CudaException("cannot launch ring kernel '" + definition.id() + "': a block of " + block
+                    + " threads with " + smem + " bytes of shared memory does not fit one multiprocessor of "
+                    + context.device().name(), null);
+        }
+        return blocks[0];
+    }
+
+    // ------------------------------------------------------------ the reply pump and watchdog
+
+    private void pumpLoop() {
+        org.agrona.concurrent.IdleStrategy idle = definition.newIdleStrategy();
+        int batch = definition.batchSize();
+        long lastHealth = System.nanoTime();
+        long lastBeat = Long.MIN_VALUE;
+        long beatChanged = lastHealth;
+        while (!stopPump) {
+            int n = channel.drainReplies(batch);
+            long now = System.nanoTime();
+            if (now - lastHealth >= HEALTH_PERIOD_NANOS) {
+                lastHealth = now;
+                long beat = channel.control().heartbeat();
+                if (beat != lastBeat) {
+                    lastBeat = beat;
+                    beatChanged = now;
+                }
+                if (!healthy(now - beatChanged)) {
+                    return;
+                }
+            }
+            if (n == 0) {
+                idle.idle();
+            } else {
+                idle.reset();
+            }
+        }
+    }
+
+    /** Checks the stream, the context and the heartbeat; reports a failure and returns false once. */
+    private boolean healthy(long silentNanos) {
+        if (!kernelRunning) {
+            return !stopRequested;
+        }
+        CudaException poisoned = context.poisoned();
+        if (poisoned != null) {
+            kernelRunning = false;
+            report(new CudaException("ring kernel '" + definition.id() + "' lost its CUDA context: "
+                    + poisoned.getMessage(), poisoned.errorCode(), poisoned.errorName()));
+            return false;
+        }
+        int rc;
+        try {
+            rc = context.call("cuStreamQuery", () -> cuStreamQuery(stream));
+        } catch (CudaException e) {
+            kernelRunning = false;
+            report(e);
+            return false;
+        }
+        if (rc == CUresult.CUDA_ERROR_NOT_READY) {
+            if (silentNanos > options.stallTimeout().toNanos()) {
+                report(new CudaException("ring kernel '" + definition.id() + "' stalled: no heartbeat for "
+                        + silentNanos / 1_000_000 + " ms (a handler that does not return?)", -1, "RINGKERNEL_STALLED"));
+                return false;
+            }
+            return true;
+        }
+        kernelRunning = false;
+        if (rc == CUresult.CUDA_SUCCESS) {
+            if (!stopRequested) {
+                report(new CudaException("ring kernel '" + definition.id() + "' returned without being asked to stop",
+                        -1, "RINGKERNEL_EXITED"));
+            }
+            return false;
+        }
+        CudaException fault = CudaDriver.failure(rc, "ring kernel '" + definition.id() + "' on " + context.device().name());
+        CudaDriver.recordDeviceFault(fault);
+        context.poison(fault);
+        report(fault);
+        return false;
+    }
+
+    private void report(CudaException cause) {
+        if (!stopRequested) {
+            channel.engineFailed(cause);
+        }
+    }
+
+    // ------------------------------------------------------------ lifecycle
+
+    @Override
+    public void wake() {
+        // The device loop re-reads the run state on every pass (inactive passes sleep idleSleepNanos).
+    }
+
+    @Override
+    public boolean awaitExit(Duration timeout) {
+        stopRequested = true;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (kernelRunning) {
+            if (channel.control().exited() || context.poisoned() != null) {
+                return finish(deadline);
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            LockSupport.parkNanos(50_000);
+        }
+        return true;
+    }
+
+    /** The loop has set exited: wait (bounded) for the stream to drain so the launch has truly ended. */
+    private boolean finish(long deadline) {
+        while (true) {
+            int rc;
+            try {
+                rc = context.call("cuStreamQuery", () -> cuStreamQuery(stream));
+            } catch (CudaException e) {
+                kernelRunning = false;
+                return true;
+            }
+            if (rc != CUresult.CUDA_ERROR_NOT_READY) {
+                kernelRunning = false;
+                releaseResidency();
+                return true;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    @Override
+    public void forceStop() {
+        stopRequested = true;
+        if (!kernelRunning) {
+            return;
+        }
+        CudaException cause = new CudaException("ring kernel '" + definition.id() + "' did not stop in time; its CUDA context"
+                + " on " + context.device().name() + " was destroyed, which stops every kernel in it", -1,
+                "RINGKERNEL_FORCED_STOP");
+        context.poison(cause);
+        context.destroyAsync(Duration.ofSeconds(5));
+        kernelRunning = false;
+    }
+
+    @Override
+    public DeviceBuffer allocateBuffer(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("buffer size must be positive: " + bytes);
+        }
+        DeviceArena.DeviceMemory m = context.allocateDevice(bytes);
+        CudaDeviceBuffer b = new CudaDeviceBuffer(context, m, bytes, buf -> buffers.remove(buf.handle().address()));
+        buffers.put(m.address(), b);
+        return b;
+    }
+
+    @Override
+    public MemoryRegion resolveBuffer(BufferHandle handle) {
+        throw new IllegalArgumentException("buffer 0x" + Long.toHexString(handle.address()) + " of kernel '"
+                + definition.id() + "' is CUDA device memory, which the host cannot address; use DeviceBuffer.read/write");
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (kernelRunning && channel != null) {
+            // Reached with a live kernel only after a failure report (e.g. a stall) or a failed start.
+            channel.control().runState(io.ringkernel.ring.ControlBlock.TERMINATE);
+            if (!awaitExit(Duration.ofSeconds(1))) {
+                forceStop();
+            }
+        }
+        stopPump = true;
+        Thread p = pump;
+        if (p != null && p != Thread.currentThread()) {
+            try {
+                p.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (CudaDeviceBuffer b : buffers.values()) {
+            b.free();
+        }
+        buffers.clear();
+        if (stateTable != null) {
+            context.freeDevice(stateTable);
+        }
+        if (stream != null && !kernelRunning && context.poisoned() == null) {
+            context.releaseStream(stream);
+        }
+        releaseResidency();
+        for (CudaContext.HostMemory m : shared) {
+            context.releaseHost(m);
+        }
+        shared.clear();
+        context.release();
+    }
+
+    private void releaseResidency() {
+        if (resident.compareAndSet(true, false)) {
+            context.releaseResidency();
+        }
+    }
+
+}

@@ -1,0 +1,84 @@
+package io.ringkernel.cuda;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Settings of the CUDA backend. Defaults come from system properties so that plain Java and the
+ * Spring layer can set them without code:
+ * <ul>
+ * <li>{@code ringkernel.cuda.cache-dir} (default {@code ${user.home}/.cache/ringkernel}): compiled kernels</li>
+ * <li>{@code ringkernel.cuda.block-size} (default 128): threads of each persistent kernel, a multiple of 32</li>
+ * <li>{@code ringkernel.cuda.state-slots} (default 65536): keys a stateful kernel can hold</li>
+ * <li>{@code ringkernel.cuda.stall-timeout-ms} (default 5000): heartbeat silence reported as a stall</li>
+ * <li>{@code ringkernel.cuda.idle-sleep-ns} (default 20000): {@code __nanosleep} of an inactive kernel</li>
+ * <li>{@code ringkernel.cuda.host-arena-mb} (default 64): pinned host memory for rings, registered up front</li>
+ * <li>{@code ringkernel.cuda.device-arena-mb} (default 256): device memory for buffers and state tables, allocated up front</li>
+ * <li>{@code ringkernel.cuda.streams} (default 32): kernel streams created with each context</li>
+ * <li>{@code ringkernel.nvrtc.library}: path of {@code libnvrtc.so} when it is not on the default search path</li>
+ * </ul>
+ *
+ * @param cacheDirectory where compiled CUBINs are kept
+ * @param blockSize threads per persistent kernel (one block)
+ * @param stateSlots state-table entries per stateful kernel, a power of two
+ * @param stallTimeout how long a silent heartbeat may last before the kernel is reported as stalled
+ * @param idleSleepNanos sleep per pass of an inactive kernel
+ * @param nvrtcLibrary explicit NVRTC library path, or {@code null} to search
+ * @param hostArenaBytes pinned host memory registered per context for rings (see {@link CudaContext})
+ * @param streams kernel streams created per context (see {@link CudaContext})
+ * @param deviceArenaBytes device memory allocated per context for buffers and state tables
+ */
+public record CudaOptions(Path cacheDirectory, int blockSize, int stateSlots, Duration stallTimeout, int idleSleepNanos,
+        String nvrtcLibrary, long hostArenaBytes, int streams, long deviceArenaBytes) {
+
+    public CudaOptions {
+        if (blockSize < 32 || blockSize > 1024 || blockSize % 32 != 0) {
+            throw new IllegalArgumentException("blockSize must be a multiple of 32 between 32 and 1024: " + blockSize);
+        }
+        if (stateSlots < 1 || Integer.bitCount(stateSlots) != 1) {
+            throw new IllegalArgumentException("stateSlots must be a power of two: " + stateSlots);
+        }
+        if (idleSleepNanos < 0 || idleSleepNanos > 1_000_000) {
+            throw new IllegalArgumentException("idleSleepNanos must be between 0 and 1000000: " + idleSleepNanos);
+        }
+        if (streams < 1 || streams > 1024) {
+            throw new IllegalArgumentException("streams must be between 1 and 1024: " + streams);
+        }
+        if (deviceArenaBytes < 4096) {
+            throw new IllegalArgumentException("deviceArenaBytes must be at least 4096: " + deviceArenaBytes);
+        }
+        if (hostArenaBytes < 4096) {
+            throw new IllegalArgumentException("hostArenaBytes must be at least 4096: " + hostArenaBytes);
+        }
+        if (stallTimeout.isNegative() || stallTimeout.isZero()) {
+            throw new IllegalArgumentException("stallTimeout must be positive: " + stallTimeout);
+        }
+    }
+
+    /** Options from system properties, with the defaults above. */
+    public static CudaOptions fromSystemProperties() {
+        String dir = System.getProperty("ringkernel.cuda.cache-dir");
+        Path cache = dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "ringkernel");
+        return new CudaOptions(cache, Integer.getInteger("ringkernel.cuda.block-size", 128),
+                Integer.getInteger("ringkernel.cuda.state-slots", 65536),
+                Duration.ofMillis(Long.getLong("ringkernel.cuda.stall-timeout-ms", 5000)),
+                Integer.getInteger("ringkernel.cuda.idle-sleep-ns", 20_000), System.getProperty("ringkernel.nvrtc.library"),
+                Long.getLong("ringkernel.cuda.host-arena-mb", 64) << 20, Integer.getInteger("ringkernel.cuda.streams", 32),
+                Long.getLong("ringkernel.cuda.device-arena-mb", 256) << 20);
+    }
+
+    /** A copy with another cache directory. */
+    public CudaOptions withCacheDirectory(Path dir) {
+        return new CudaOptions(dir, blockSize, stateSlots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes);
+    }
+
+    /** A copy with another stall timeout. */
+    public CudaOptions withStallTimeout(Duration timeout) {
+        return new CudaOptions(cacheDirectory, blockSize, stateSlots, timeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes);
+    }
+
+    /** A copy with another block size. */
+    public CudaOptions withBlockSize(int threads) {
+        return new CudaOptions(cacheDirectory, threads, stateSlots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes);
+    }
+}

@@ -1,0 +1,119 @@
+package io.ringkernel.cuda;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.ringkernel.RingKernelDefinition;
+import io.ringkernel.layout.ElementType;
+import io.ringkernel.layout.LayoutField;
+import io.ringkernel.layout.MessageLayout;
+
+/**
+ * The complete CUDA source of one ring kernel: the runtime header, the C structs generated from
+ * the message records, macros naming them, the user's handler (from its class-path resource), and
+ * the dispatch loop. {@code #line} directives keep compiler messages pointing into the original
+ * files.
+ *
+ * @param handlerFile the handler's class-path resource
+ * @param text the whole translation unit
+ * @param stateful whether the loop is compiled for a stateful kernel
+ * @param stateEntryBytes bytes per state-table entry (0 for stateless kernels)
+ */
+public record KernelSource(String handlerFile, String text, boolean stateful, int stateEntryBytes) {
+
+    static final String RUNTIME = "io/ringkernel/cuda/rk_runtime.cuh";
+    static final String LOOP = "io/ringkernel/cuda/rk_loop.cuh";
+    /** Name of the kernel entry point in every ring kernel module. */
+    static final String ENTRY = "rk_ring_kernel";
+
+    /**
+     * Assembles the source of {@code definition}.
+     *
+     * @throws IllegalArgumentException if the definition has no CUDA source or the resource is missing
+     */
+    public static KernelSource of(RingKernelDefinition<?, ?> definition) {
+        String handler = definition.cudaSource();
+        if (handler == null) {
+            throw new IllegalArgumentException("kernel '" + definition.id()
+                    + "' has no CUDA source; the CUDA backend needs cudaSource(\"path/handler.cu\")");
+        }
+        ClassLoader loader = definition.requestLayout().type().getClassLoader();
+        StringBuilder out = new StringBuilder(16 * 1024);
+        out.append("// ring kernel '").append(definition.id()).append("', assembled by ringkernel\n");
+        appendFile(out, RUNTIME, KernelSource.class.getClassLoader());
+        out.append("\n// ---- message structs generated from the Java records\n");
+        Map<String, String> structs = new LinkedHashMap<>();
+        collect(structs, definition.requestLayout());
+        collect(structs, definition.responseLayout());
+        boolean stateful = definition.stateLayout() != null;
+        if (stateful) {
+            collect(structs, definition.stateLayout());
+        }
+        structs.forEach((name, body) -> out.append(body).append("\n#define RK_HAS_").append(name).append(" 1\n\n"));
+        out.append("#define RK_REQUEST ").append(definition.requestLayout().cStructName()).append('\n');
+        out.append("#define RK_RESPONSE ").append(definition.responseLayout().cStructName()).append('\n');
+        out.append("#define RK_STATEFUL ").append(stateful ? 1 : 0).append('\n');
+        int entryBytes = 0;
+        if (stateful) {
+            MessageLayout<?> state = definition.stateLayout();
+            LayoutField key = definition.requestLayout().keyField();
+            entryBytes = 16 + (state.size() + 7) / 8 * 8;
+            out.append("#define RK_STATE ").append(state.cStructName()).append('\n');
+            out.append("#define RK_KEY_TYPE ").append(key.type() == ElementType.INT ? "int32_t" : "int64_t").append('\n');
+            out.append("#define RK_KEY_OFFSET ").append(key.offset()).append('\n');
+            out.append("#define RK_STATE_ENTRY_BYTES ").append(entryBytes).append('\n');
+        }
+        out.append('\n');
+        appendFile(out, handler, loader);
+        out.append('\n');
+        appendFile(out, LOOP, KernelSource.class.getClassLoader());
+        return new KernelSource(handler, out.toString(), stateful, entryBytes);
+    }
+
+    private static void collect(Map<String, String> structs, MessageLayout<?> layout) {
+        // cStruct() prints nested structs first, each block ending with its static_assert and a
+        // blank line; records shared between request, response and state are emitted once.
+        for (String block : layout.cStruct().split("\n\n")) {
+            String body = block.strip();
+            if (body.isEmpty()) {
+                continue;
+            }
+            String closing = body.substring(body.lastIndexOf('}') + 1).strip();
+            String name = closing.substring(0, closing.indexOf(';')).strip();
+            structs.putIfAbsent(name, body);
+        }
+    }
+
+    private static void appendFile(StringBuilder out, String resource, ClassLoader loader) {
+        String text = read(resource, loader);
+        out.append("#line 1 \"").append(resource).append("\"\n").append(text);
+        if (!text.endsWith("\n")) {
+            out.append('\n');
+        }
+    }
+
+    /**
+     * Reads a class-path resource from the message record's loader, else the thread's context
+     * loader (application servers, fat jars), else ringkernel's own.
+     */
+    static String read(String resource, ClassLoader loader) {
+        ClassLoader[] loaders = {loader, Thread.currentThread().getContextClassLoader(), KernelSource.class.getClassLoader()};
+        for (ClassLoader cl : loaders) {
+            if (cl == null) {
+                continue;
+            }
+            try (InputStream in = cl.getResourceAsStream(resource)) {
+                if (in != null) {
+                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read CUDA source " + resource, e);
+            }
+        }
+        throw new IllegalArgumentException("CUDA source resource '" + resource + "' is not on the class path");
+    }
+}

@@ -1,0 +1,83 @@
+// ringkernel CUDA runtime, part 1 of 2: what a handler sees.
+//
+// A kernel's source is assembled as: this header, the C structs generated from the Java message
+// records (MessageLayout.cStruct(), each followed by `#define RK_HAS_<Name> 1`), the macros that
+// name them (RK_REQUEST, RK_RESPONSE, and for stateful kernels RK_STATE, RK_KEY_TYPE,
+// RK_KEY_OFFSET), the user's handler file, then rk_loop.cuh, the persistent dispatch loop.
+//
+// Handler signatures (pick the one that matches the kernel):
+//
+//   stateless:  __device__ int rk_handle(const Req* in, Resp* out, rk_context* ctx);
+//   stateful:   __device__ void rk_init_state(int64_t key, State* state);
+//               __device__ int rk_handle(const Req* in, State* state, Resp* out, rk_context* ctx);
+//
+// A handler is called by a GROUP of threads for one message: a warp (32 threads) on stateless
+// kernels, so several messages of a batch run at once on different warps; the whole block on
+// stateful kernels, so messages run strictly one after another and one key's messages are seen in
+// the order they were sent. ctx->thread and ctx->threads let the group split the work; call
+// rk_group_sync(ctx) between phases that depend on each other's writes. `*out` is zeroed before
+// the call; `*in`, `*out` and `*state` live in shared memory. Return 0 on success or a positive
+// error code (any thread may return it); the message's future then fails with that code, and a
+// stateful kernel's state keeps its value from before the call. rk_init_state runs on one thread.
+// A handler that writes a device buffer the host will copy out ends with __threadfence(), so the
+// writes are visible device-wide before its reply can reach the host.
+#ifndef RK_RUNTIME_CUH
+#define RK_RUNTIME_CUH
+
+#ifdef __CUDACC_RTC__
+// NVRTC ships no C library headers; these are the LP64 definitions of <stdint.h>.
+typedef signed char int8_t;
+typedef unsigned char uint8_t;
+typedef short int16_t;
+typedef unsigned short uint16_t;
+typedef int int32_t;
+typedef unsigned int uint32_t;
+typedef long int64_t;
+typedef unsigned long uint64_t;
+#else
+#include <stdint.h>
+#endif
+
+/** A device buffer handle (io.ringkernel.layout.BufferHandle): a device address and a size. */
+typedef struct rk_buffer {
+    uint64_t address;
+    uint64_t byte_length;
+} rk_buffer;
+static_assert(sizeof(rk_buffer) == 16, "rk_buffer must match BufferHandle.BYTES");
+
+/** Error code the runtime reports when a stateful kernel's state table has no free entry. */
+#define RK_ERROR_STATE_TABLE_FULL 0x7F000001
+
+/** What a handler knows besides its message. */
+typedef struct rk_context {
+    uint64_t sequence;  // request sequence, which is also the correlation id
+    int64_t key;        // the message's key on stateful kernels, else 0
+    uint32_t thread;    // this thread's index in the group handling the message
+    uint32_t threads;   // size of that group: 32 (stateless) or the block (stateful)
+    uint64_t poll_ns;   // %globaltimer when the poll that found the message was issued
+    uint64_t seen_ns;   // %globaltimer when that poll's reads had all returned
+} rk_context;
+
+/** A typed device pointer to a buffer's first element. */
+template <typename T>
+__device__ __forceinline__ T* rk_ptr(rk_buffer b) {
+    return reinterpret_cast<T*>(b.address);
+}
+
+/** Barrier over the group that handles one message. */
+__device__ __forceinline__ void rk_group_sync(const rk_context* ctx) {
+    if (ctx->threads == 32) {
+        __syncwarp();
+    } else {
+        __syncthreads();
+    }
+}
+
+/** Device time in nanoseconds (%globaltimer). */
+__device__ __forceinline__ uint64_t rk_now() {
+    uint64_t t;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    return t;
+}
+
+#endif  // RK_RUNTIME_CUH

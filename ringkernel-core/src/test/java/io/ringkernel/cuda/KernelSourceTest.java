@@ -1,0 +1,105 @@
+package io.ringkernel.cuda;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.ringkernel.RingKernelDefinition;
+import io.ringkernel.cuda.probe.ProbeKernels;
+import io.ringkernel.examples.VectorAddKernels;
+
+/**
+ * Kernel sources assemble from runtime, generated structs and handler; where a CUDA compiler is
+ * installed (nvcc or NVRTC, no GPU needed) they compile to CUBINs, compile errors carry the log
+ * and file name, and the disk cache turns the second compilation into a read. The assembled
+ * sources are written to {@code target/generated-cuda} for {@code scripts/check-cuda-sources.sh}.
+ */
+class KernelSourceTest {
+
+    static List<RingKernelDefinition<?, ?>> exampleKernels() {
+        return List.of(VectorAddKernels.inline("vector-add").build(), VectorAddKernels.buffered("vector-add-buffer").build(),
+                RunningSumKernels.definition("running-sum").build(), ProbeKernels.definition("probe").build());
+    }
+
+    static final CudaDeviceInfo H100 = new CudaDeviceInfo(0, "H100 (offline)", 9, 0, 80L << 30, 132, 48 * 1024, 13000);
+
+    @Test
+    void assemblesRuntimeStructsAndHandlerWithLineDirectives() throws IOException {
+        Path out = Path.of("target", "generated-cuda");
+        Files.createDirectories(out);
+        for (RingKernelDefinition<?, ?> d : exampleKernels()) {
+            KernelSource s = KernelSource.of(d);
+            assertThat(s.text())
+                    .contains("#line 1 \"" + d.cudaSource() + "\"")
+                    .contains("#line 1 \"io/ringkernel/cuda/rk_loop.cuh\"")
+                    .contains("typedef struct " + d.requestLayout().cStructName() + " {")
+                    .contains("#define RK_REQUEST " + d.requestLayout().cStructName())
+                    .contains("#define RK_HAS_" + d.responseLayout().cStructName() + " 1");
+            assertThat(s.stateful()).isEqualTo(d.stateLayout() != null);
+            Files.writeString(out.resolve(d.id() + ".cu"), s.text());
+        }
+        KernelSource stateful = KernelSource.of(RunningSumKernels.definition("rs").build());
+        assertThat(stateful.text()).contains("#define RK_KEY_TYPE int64_t", "#define RK_KEY_OFFSET 0",
+                "#define RK_STATE_ENTRY_BYTES 32");
+    }
+
+    @Test
+    void missingHandlerResourceFailsWithItsName() {
+        RingKernelDefinition<?, ?> d = ProbeKernels.definition("x").cudaSource("no/such/handler.cu").build();
+        assertThatThrownBy(() -> KernelSource.of(d)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no/such/handler.cu");
+    }
+
+    @Test
+    void everyExampleCompilesForSm90AndTheCacheServesTheSecondStart(@TempDir Path cacheDir) {
+        KernelCompiler compiler = compilerOrSkip();
+        CompileCache cache = new CompileCache(cacheDir);
+        for (RingKernelDefinition<?, ?> d : exampleKernels()) {
+            KernelSource s = KernelSource.of(d);
+            CompileCache.Result cold = cache.compile(compiler, s, H100);
+            CompileCache.Result warm = cache.compile(compiler, s, H100);
+            assertThat(cold.cached()).isFalse();
+            assertThat(warm.cached()).isTrue();
+            assertThat(warm.cubin()).isEqualTo(cold.cubin());
+            // An ELF image, not PTX text: loading it needs no JIT.
+            assertThat(cold.cubin()).startsWith((byte) 0x7f, (byte) 'E', (byte) 'L', (byte) 'F');
+        }
+    }
+
+    @Test
+    void compileErrorsCarryTheLogAndTheHandlerFile(@TempDir Path dir) throws IOException {
+        KernelCompiler compiler = compilerOrSkip();
+        Files.writeString(dir.resolve("broken.cu"), """
+                __device__ int rk_handle(const ProbeRequest* in, ProbeResponse* out, rk_context* ctx) {
+                    return undefined_symbol;
+                }
+                """);
+        KernelSource s = TestResources.withClassPathRoot(dir,
+                () -> KernelSource.of(ProbeKernels.definition("broken").cudaSource("broken.cu").build()));
+        assertThatThrownBy(() -> compiler.compile(s, "sm_90"))
+                .isInstanceOfSatisfying(CudaCompileException.class, e -> {
+                    assertThat(e.handlerFile()).isEqualTo("broken.cu");
+                    assertThat(e.log()).contains("broken.cu").contains("undefined_symbol");
+                });
+    }
+
+    static KernelCompiler compilerOrSkip() {
+        KernelCompiler c = null;
+        String why = "";
+        try {
+            c = KernelCompiler.find(CudaOptions.fromSystemProperties());
+        } catch (RuntimeException e) {
+            why = e.getMessage();
+        }
+        assumeTrue(c != null, "no CUDA compiler here: " + why);
+        return c;
+    }
+}

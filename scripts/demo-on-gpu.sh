@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs the demo service on a GPU machine without a JDK and drives it with curl: the kernels, a
+# VectorAdd, sensor readings, a load run, the endpoint and health. Prints everything it got.
+#   scripts/demo-on-gpu.sh RUN_DIR [OUT_DIR]
+# RUN_DIR holds jre.tar.xz (shared/tools/portable-jre.sh) and demo-app.jar (the Boot fat jar).
+set -uo pipefail
+run=${1:?usage: demo-on-gpu.sh RUN_DIR [OUT_DIR]}
+out=${2:-${OUT:-/tmp/demo-out}}
+mkdir -p "$out" /tmp/rk-demo
+tar xJf "$run/jre.tar.xz" -C /tmp/rk-demo
+java=/tmp/rk-demo/jre/bin/java
+command -v curl >/dev/null || { echo "curl is missing on this machine" >&2; exit 2; }
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out/gpu.txt"
+
+"$java" -jar "$run/demo-app.jar" --ringkernel.backend=auto --server.port=8080 > "$out/demo.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 120); do
+  curl -sf localhost:8080/actuator/health >/dev/null && break
+  sleep 0.5
+done
+say() { echo; echo "\$ $*"; "$@"; echo; }
+{
+  say curl -s localhost:8080/actuator/ringkernels
+  say curl -s -XPOST localhost:8080/api/vector-add -H 'Content-Type: application/json' -d '{"a":[1,2,3,4],"b":[10,20,30,40.5]}'
+  say curl -s -XPOST localhost:8080/api/vector-add -H 'Content-Type: application/json' -d '{"a":[1,2],"b":[1]}'
+  for v in 10 11 10 11 10 11 10 11 10 11 10 11 500; do
+    curl -s -XPOST localhost:8080/api/sensors/42/readings -H 'Content-Type: application/json' -d "{\"value\":$v}"; echo
+  done
+  say curl -s localhost:8080/api/sensors/42
+  say curl -s -XPOST localhost:8080/api/load -H 'Content-Type: application/json' -d '{"messages":1000000,"producers":8}'
+  say curl -s localhost:8080/actuator/ringkernels
+  say curl -s localhost:8080/actuator/health
+} 2>&1 | tee "$out/curl.txt"
+kill -TERM "$pid"
+wait "$pid"
+echo "demo exit code: $?" | tee -a "$out/curl.txt"
+grep -E "ringkernel|RingKernel|ERROR|WARN" "$out/demo.log" | head -40

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Runs ringkernel's GPU tests (JUnit tag `gpu`) and the GPU benchmark on a machine that has an
+# NVIDIA driver but no JDK and no Maven.
+#
+#   scripts/gpu-tests.sh stage        # here, with JDK + Maven: build and fill gpu-run/ (~30 MB)
+#   scripts/gpu-tests.sh test [OUT]   # there: unpack the runtime, run the tests, reports to OUT
+#   scripts/gpu-tests.sh bench [OUT]  # there: run io.ringkernel.benchmarks.gpu.GpuBenchmark
+#
+# gpu-run/ is ignored by git (.git/info/exclude) and travels to the GPU machine as a carried path.
+# It holds jre.tar.xz (from ../shared/tools/portable-jre.sh), the core and benchmark jars, the core
+# test classes, the dependency jars (JCuda natives reduced to the driver binding) and the JUnit
+# console launcher. Every test of a class tagged gpu runs in a JVM of its own, with a time limit:
+# a device fault makes CUDA unusable for the rest of its process (tests tagged gpu-isolated cause
+# one on purpose), and a driver call that never returns must cost one test, not the run. Each test
+# prints one line (PASS, FAIL, SKIP, TIMEOUT) as it finishes; JUnit XML reports go to OUT/<test>/.
+# RK_TEST_SELECT="<console launcher selectors>" runs those selectors in one JVM instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUN=gpu-run
+mode=${1:-}
+JUNIT_CONSOLE=org/junit/platform/junit-platform-console-standalone/6.0.3/junit-platform-console-standalone-6.0.3.jar
+
+stage() {
+  local repo=${MAVEN_REPO:-$HOME/.m2/repository}
+  flock /tmp/ringkernel-mvn.lock mvn -q -o -pl ringkernel-core,benchmarks package -DskipTests
+  flock /tmp/ringkernel-mvn.lock mvn -q -o -pl ringkernel-core dependency:build-classpath \
+    -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/target-gpu-classpath.txt"
+  rm -rf "$RUN/lib" "$RUN/test-classes" && mkdir -p "$RUN/lib"
+  tr ':' '\n' < target-gpu-classpath.txt | while read -r jar; do
+    case "$(basename "$jar")" in
+      junit-*|opentest4j-*|apiguardian-*) ;;   # inside the console launcher
+      jcuda-natives-*)                        # keep only the driver binding (the jar is 26 MB)
+        tmp=$(mktemp -d); (cd "$tmp" && unzip -q "$jar" 'lib/libJCudaDriver-*' && zip -q -r slim.jar lib)
+        cp "$tmp/slim.jar" "$RUN/lib/$(basename "$jar")"; rm -rf "$tmp" ;;
+      *) cp "$jar" "$RUN/lib/" ;;
+    esac
+  done
+  rm -f target-gpu-classpath.txt
+  cp "$repo/$JUNIT_CONSOLE" "$RUN/lib/junit-platform-console-standalone.jar"
+  cp ringkernel-core/target/ringkernel-core-*.jar "$RUN/lib/ringkernel-core.jar"
+  cp benchmarks/target/benchmarks-0.1.0-SNAPSHOT.jar "$RUN/lib/ringkernel-benchmarks.jar"
+  cp -r ringkernel-core/target/test-classes "$RUN/test-classes"
+  # "class#method" of every @Test in the classes tagged gpu
+  for f in $(grep -rl '@Tag("gpu")' ringkernel-core/src/test/java); do
+    cls=$(echo "${f#ringkernel-core/src/test/java/}" | sed 's|/|.|g; s|\.java$||')
+    awk -v c="$cls" '/@Test/ {t=1; next} t && match($0, /void [A-Za-z0-9_]+\(/) {print c "#" substr($0, RSTART+5, RLENGTH-6); t=0}' "$f"
+  done > "$RUN/gpu-tests.txt"
+  if [ ! -f "$RUN/jre.tar.xz" ]; then
+    ../shared/tools/portable-jre.sh "$RUN" java.base,java.logging,java.management,java.xml,java.desktop,jdk.unsupported,jdk.zipfs
+  fi
+  du -sh "$RUN"
+}
+
+java_there() {
+  if [ ! -x /tmp/rk-jre/jre/bin/java ]; then
+    mkdir -p /tmp/rk-jre && tar xJf "$RUN/jre.tar.xz" -C /tmp/rk-jre
+  fi
+  local props=()
+  # NVRTC: the backend searches the usual places; point it at a copy elsewhere if that is all there is.
+  if ! ls /usr/local/cuda/lib64/libnvrtc.so* >/dev/null 2>&1; then
+    local lib
+    lib=$(find /usr /opt -name 'libnvrtc.so.1[0-9]*' -not -name '*builtins*' 2>/dev/null | head -1 || true)
+    [ -n "$lib" ] && props+=("-Dringkernel.nvrtc.library=$lib")
+  fi
+  echo "${props[@]:-}"
+}
+
+case "$mode" in
+  stage) stage ;;
+  test)
+    out=${2:-gpu-run/out}; mkdir -p "$out"
+    props=$(java_there)
+    cp="$RUN/test-classes:$(ls "$RUN"/lib/*.jar | grep -v console-standalone | tr '\n' ':')"
+    junit() {
+      local limit=$1; shift
+      # shellcheck disable=SC2086
+      timeout "$limit" /tmp/rk-jre/jre/bin/java $props --enable-native-access=ALL-UNNAMED -Dringkernel.cuda.cache-dir=/tmp/rk-cache \
+        -jar "$RUN/lib/junit-platform-console-standalone.jar" execute --class-path "$cp" \
+        --details=tree --disable-banner "$@"
+    }
+    status=0
+    if [ -n "${RK_TEST_SELECT:-}" ]; then
+      # shellcheck disable=SC2086
+      junit 600 $RK_TEST_SELECT --reports-dir "$out" || status=$?
+      exit $status
+    fi
+    pass=0; fail=0; skip=0
+    while read -r t; do
+      [ -n "$t" ] || continue
+      name=${t##*#}
+      log="$out/$name.log"
+      rc=0
+      junit "${RK_TEST_TIMEOUT:-120}" --select-method "$t" --reports-dir "$out/$name" > "$log" 2>&1 < /dev/null || rc=$?
+      if [ "$rc" = 124 ]; then verdict=TIMEOUT; fail=$((fail + 1)); status=1
+      elif grep -q '\[ *1 tests successful' "$log"; then verdict=PASS; pass=$((pass + 1))
+      elif grep -q '\[ *1 tests aborted' "$log"; then verdict=SKIP; skip=$((skip + 1))
+      else verdict=FAIL; fail=$((fail + 1)); status=1; fi
+      echo "$verdict $t"
+      if [ "$verdict" = FAIL ]; then grep -A3 '=> ' "$log" | head -8; fi
+    done < "$RUN/gpu-tests.txt"
+    echo "gpu tests: $pass passed, $fail failed, $skip skipped"
+    exit $status ;;
+  bench)
+    out=${2:-gpu-run/out}; mkdir -p "$out"
+    props=$(java_there)
+    # shellcheck disable=SC2086
+    timeout "${RK_BENCH_TIMEOUT:-300}" /tmp/rk-jre/jre/bin/java $props --enable-native-access=ALL-UNNAMED \
+      -Xms1g -Xmx1g -XX:+UseParallelGC \
+      -cp "$(ls "$RUN"/lib/*.jar | grep -v console-standalone | tr '\n' ':')" \
+      io.ringkernel.benchmarks.gpu.GpuBenchmark "$out/gpu-benchmark.md" ;;
+  *) echo "usage: $0 stage | test [OUT] | bench [OUT]" >&2; exit 2 ;;
+esac
