@@ -20,18 +20,26 @@ for _ in $(seq 1 120); do
 done
 say() { echo; echo "\$ $*"; "$@"; echo; }
 {
-  say curl -s localhost:8080/actuator/ringkernels
-  say curl -s -XPOST localhost:8080/api/vector-add -H 'Content-Type: application/json' -d '{"a":[1,2,3,4],"b":[10,20,30,40.5]}'
-  say curl -s -XPOST localhost:8080/api/vector-add -H 'Content-Type: application/json' -d '{"a":[1,2],"b":[1]}'
+  say curl -s -m 120 localhost:8080/actuator/ringkernels
+  say curl -s -m 120 -XPOST localhost:8080/api/vector-add -H 'Content-Type: application/json' -d '{"a":[1,2,3,4],"b":[10,20,30,40.5]}'
+  say curl -s -m 120 -XPOST localhost:8080/api/vector-add -H 'Content-Type: application/json' -d '{"a":[1,2],"b":[1]}'
   for v in 10 11 10 11 10 11 10 11 10 11 10 11 500; do
-    curl -s -XPOST localhost:8080/api/sensors/42/readings -H 'Content-Type: application/json' -d "{\"value\":$v}"; echo
+    curl -s -m 120 -XPOST localhost:8080/api/sensors/42/readings -H 'Content-Type: application/json' -d "{\"value\":$v}"; echo
   done
-  say curl -s localhost:8080/api/sensors/42
-  say curl -s -XPOST localhost:8080/api/load -H 'Content-Type: application/json' -d '{"messages":1000000,"producers":8}'
-  say curl -s localhost:8080/actuator/ringkernels
-  say curl -s localhost:8080/actuator/health
+  say curl -s -m 120 localhost:8080/api/sensors/42
+  say curl -s -m 120 -XPOST localhost:8080/api/load -H 'Content-Type: application/json' -d '{"messages":1000000,"producers":8}'
+  say curl -s -m 120 localhost:8080/actuator/ringkernels
+  say curl -s -m 120 localhost:8080/actuator/health
 } 2>&1 | tee "$out/curl.txt"
 kill -TERM "$pid"
+for _ in $(seq 1 60); do
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.5
+done
+if kill -0 "$pid" 2>/dev/null; then
+  echo "demo did not stop within 30 s of SIGTERM; killing it" | tee -a "$out/curl.txt"
+  kill -9 "$pid"
+fi
 wait "$pid"
 echo "demo exit code: $?" | tee -a "$out/curl.txt"
 grep -E "ringkernel|RingKernel|ERROR|WARN" "$out/demo.log" | head -40
