@@ -89,8 +89,8 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * Creates a kernel; its CUDA source is assembled now (so a missing resource fails here) and
-     * compiled at its first launch.
+     * Creates a kernel; its CUDA source is assembled, compiled and loaded now (so a missing resource
+     * or a compile error fails here, and no module load has to wait for a running kernel later).
      *
      * @throws IllegalArgumentException if the definition has no CUDA source or it is not on the class path
      */
@@ -102,6 +102,15 @@ public final class CudaBackend implements Backend {
             }
         }
         KernelSource source = KernelSource.of(definition);
+        // Compile and load the module now, before this kernel launches: loading a module while a
+        // persistent kernel of the context runs can wait for that kernel, which never ends.
+        CompileCache.Result compiledModule = compile(source);
+        CudaContext loading = acquireContext();
+        try {
+            loading.function(compiledModule.key(), compiledModule.cubin());
+        } finally {
+            loading.release();
+        }
         HostRingKernel<I, O> kernel = new HostRingKernel<>(definition, NAME, device.name(),
                 () -> new CudaKernelEngine(definition, source, this));
         kernels.add(kernel);

@@ -70,7 +70,7 @@ class CudaStressTest {
                     Random rnd = new Random(id);
                     for (int base = 0; base < perThread; base += 512) {
                         List<ProbeRequest> batch = new ArrayList<>();
-                        for (int i = 0; i < 512; i++) {
+                        for (int i = 0; i < Math.min(512, perThread - base); i++) {
                             batch.add(ProbeKernels.request(((long) id << 40) | (base + i), rnd.ints(13).toArray()));
                         }
                         List<CompletableFuture<ProbeResponse>> replies = k.sendBatch(batch);
