@@ -2,7 +2,13 @@
 # Runs the demo service on a GPU machine without a JDK and drives it with curl: the kernels, a
 # VectorAdd, sensor readings, a load run, the endpoint and health. Prints everything it got.
 #   scripts/demo-on-gpu.sh RUN_DIR [OUT_DIR]
-# RUN_DIR holds jre.tar.xz (shared/tools/portable-jre.sh) and demo-app.jar (the Boot fat jar).
+# RUN_DIR holds jre.tar.xz and demo-app.jar (the Boot fat jar of demo-app). Make the runtime with
+#   ../shared/tools/portable-jre.sh RUN_DIR java.base,java.logging,java.management,java.naming,java.sql,\
+#     java.desktop,java.xml,java.instrument,jdk.unsupported,jdk.management,java.net.http,jdk.crypto.ec,\
+#     java.security.jgss,java.security.sasl,java.rmi,jdk.zipfs
+# (Tomcat needs java.security.jgss, which the tool's default list lacks). The fat jar plus the runtime
+# must stay under the device tool's 64 MiB: replace BOOT-INF/lib/jcuda-natives-*.jar by one holding
+# only lib/libJCudaDriver-*.so (stored, not deflated), as scripts/gpu-tests.sh stage does for tests.
 set -uo pipefail
 run=${1:?usage: demo-on-gpu.sh RUN_DIR [OUT_DIR]}
 out=${2:-${OUT:-/tmp/demo-out}}
@@ -14,10 +20,17 @@ command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,m
 
 "$java" -jar "$run/demo-app.jar" --ringkernel.backend=auto --server.port=8080 > "$out/demo.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 120); do
+for _ in $(seq 1 90); do
   curl -sf localhost:8080/actuator/health >/dev/null && break
   sleep 0.5
 done
+if ! curl -sf localhost:8080/actuator/health >/dev/null; then
+  # Not up after 45 s: print the JVM's threads (SIGQUIT) to say where start-up hangs.
+  kill -3 "$pid"
+  sleep 2
+  echo "=== demo did not start within 45 s; thread dump in $out/demo.log ==="
+  grep -A25 -E '^"(main|ringkernel[^"]*)"' "$out/demo.log" | head -150
+fi
 say() { echo; echo "\$ $*"; "$@"; echo; }
 {
   say curl -s -m 120 localhost:8080/actuator/ringkernels
