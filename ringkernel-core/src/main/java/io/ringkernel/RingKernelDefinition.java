@@ -37,6 +37,7 @@ public final class RingKernelDefinition<I, O> {
     private final Duration replySpin;
     private final int batchSize;
     private final Supplier<IdleStrategy> idleStrategy;
+    private final int cudaBlockSize;
 
     private RingKernelDefinition(Builder<I, O> b) {
         this.id = b.id;
@@ -53,6 +54,7 @@ public final class RingKernelDefinition<I, O> {
         this.replySpin = b.replySpin;
         this.batchSize = b.batchSize;
         this.idleStrategy = b.idleStrategy;
+        this.cudaBlockSize = b.cudaBlockSize;
     }
 
     /**
@@ -124,6 +126,11 @@ public final class RingKernelDefinition<I, O> {
         return batchSize;
     }
 
+    /** Threads of the kernel's persistent CUDA block, or 0 for the backend's default. */
+    public int cudaBlockSize() {
+        return cudaBlockSize;
+    }
+
     /** A fresh idle strategy for the kernel's host-side loop. */
     public IdleStrategy newIdleStrategy() {
         return idleStrategy.get();
@@ -170,6 +177,7 @@ public final class RingKernelDefinition<I, O> {
         private int batchSize = 256;
         private Supplier<IdleStrategy> idleStrategy =
                 () -> new BackoffIdleStrategy(1000, 100, 1_000, 200_000);
+        private int cudaBlockSize;
 
         private Builder(RingKernelDefinition<I, O> d) {
             this.id = d.id;
@@ -186,6 +194,7 @@ public final class RingKernelDefinition<I, O> {
             this.replySpin = d.replySpin;
             this.batchSize = d.batchSize;
             this.idleStrategy = d.idleStrategy;
+            this.cudaBlockSize = d.cudaBlockSize;
         }
 
         private Builder(String id, Class<I> requestType, Class<O> responseType) {
@@ -260,6 +269,18 @@ public final class RingKernelDefinition<I, O> {
                 throw new IllegalArgumentException("batchSize must be between 1 and 65536, was " + messages);
             }
             this.batchSize = messages;
+            return this;
+        }
+
+        /**
+         * Threads of the persistent block that runs this kernel on CUDA: a multiple of 32 from 32 to
+         * 1024. Default: the backend's ({@code ringkernel.cuda.block-size}). Ignored by the CPU backend.
+         */
+        public Builder<I, O> cudaBlockSize(int threads) {
+            if (threads < 32 || threads > 1024 || threads % 32 != 0) {
+                throw new IllegalArgumentException("cudaBlockSize must be a multiple of 32 between 32 and 1024, was " + threads);
+            }
+            this.cudaBlockSize = threads;
             return this;
         }
 

@@ -112,7 +112,7 @@ public class RingKernelProperties {
         /** Ring capacity in messages (request and response ring): a power of two from 2 to 16777216. */
         private Integer capacity;
 
-        /** CUDA grid size (blocks) of the persistent kernel; ignored by the CPU backend. */
+        /** CUDA grid size (blocks) of the persistent kernel: must be 1, a ring kernel runs as one persistent block; ignored by the CPU backend. */
         private Integer gridSize;
 
         /** CUDA block size (threads per block, a multiple of 32 up to 1024); ignored by the CPU backend. */

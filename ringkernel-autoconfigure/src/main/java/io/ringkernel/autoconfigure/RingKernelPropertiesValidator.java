@@ -114,8 +114,9 @@ final class RingKernelPropertiesValidator {
         if (capacity != null && (capacity < 2 || capacity > MAX_CAPACITY || Integer.bitCount(capacity) != 1)) {
             throw invalid(prefix + "capacity", capacity, "must be a power of two between 2 and " + MAX_CAPACITY);
         }
-        if (k.getGridSize() != null && k.getGridSize() < 1) {
-            throw invalid(prefix + "grid-size", k.getGridSize(), "must be at least 1");
+        if (k.getGridSize() != null && k.getGridSize() != 1) {
+            throw invalid(prefix + "grid-size", k.getGridSize(),
+                    "must be 1: a ring kernel runs as one persistent block (size it with block-size)");
         }
         Integer block = k.getBlockSize();
         if (block != null && (block < 32 || block > 1024 || block % 32 != 0)) {

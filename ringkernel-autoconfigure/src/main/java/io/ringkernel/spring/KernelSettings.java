@@ -36,7 +36,8 @@ public record KernelSettings(Integer capacity, Integer gridSize, Integer blockSi
 
     /** The definition with these settings applied; {@code definition} itself if nothing is overridden. */
     public <I, O> RingKernelDefinition<I, O> applyTo(RingKernelDefinition<I, O> definition) {
-        if (capacity == null && backpressure == null && blockTimeout == null && shutdownTimeout == null) {
+        if (capacity == null && backpressure == null && blockTimeout == null && shutdownTimeout == null
+                && blockSize == null) {
             return definition;
         }
         RingKernelDefinition.Builder<I, O> b = definition.toBuilder();
@@ -51,6 +52,9 @@ public record KernelSettings(Integer capacity, Integer gridSize, Integer blockSi
         }
         if (shutdownTimeout != null) {
             b.shutdownTimeout(shutdownTimeout);
+        }
+        if (blockSize != null) {
+            b.cudaBlockSize(blockSize);
         }
         return b.build();
     }

@@ -150,7 +150,7 @@ class RingKernelAutoConfigurationTests {
                         "ringkernel.kernels.vector-add.backpressure=reject",
                         "ringkernel.kernels.vector-add.shutdown-timeout=2s",
                         "ringkernel.kernels.vector-add.block-timeout=250ms",
-                        "ringkernel.kernels.vector-add.grid-size=4", "ringkernel.kernels.vector-add.block-size=128",
+                        "ringkernel.kernels.vector-add.grid-size=1", "ringkernel.kernels.vector-add.block-size=256",
                         "ringkernel.kernels.vector-add.restart.policy=on-failure",
                         "ringkernel.kernels.vector-add.restart.max-attempts=7")
                 .run(context -> {
@@ -160,8 +160,9 @@ class RingKernelAutoConfigurationTests {
                     assertThat(k.definition().backpressure()).isEqualTo(Backpressure.REJECT);
                     assertThat(k.definition().shutdownTimeout()).isEqualTo(Duration.ofSeconds(2));
                     assertThat(k.definition().blockTimeout()).isEqualTo(Duration.ofMillis(250));
-                    assertThat(k.settings().gridSize()).isEqualTo(4);
-                    assertThat(k.settings().blockSize()).isEqualTo(128);
+                    assertThat(k.settings().gridSize()).isEqualTo(1);
+                    assertThat(k.settings().blockSize()).isEqualTo(256);
+                    assertThat(k.definition().cudaBlockSize()).isEqualTo(256);
                     assertThat(k.settings().restart().policy()).isEqualTo(RestartPolicy.ON_FAILURE);
                     assertThat(k.settings().restart().maxAttempts()).isEqualTo(7);
                     assertThat(k.kernel().telemetry().requestCapacity()).isEqualTo(64);
@@ -235,7 +236,7 @@ class RingKernelAutoConfigurationTests {
         "ringkernel.device=-1 | ringkernel.device | negative",
         "ringkernel.kernels.vector-add.shutdown-timeout=-1s | ringkernel.kernels.vector-add.shutdown-timeout | negative",
         "ringkernel.kernels.vector-add.block-timeout=-5ms | ringkernel.kernels.vector-add.block-timeout | negative",
-        "ringkernel.kernels.vector-add.grid-size=0 | ringkernel.kernels.vector-add.grid-size | at least 1",
+        "ringkernel.kernels.vector-add.grid-size=2 | ringkernel.kernels.vector-add.grid-size | must be 1",
         "ringkernel.kernels.vector-add.block-size=100 | ringkernel.kernels.vector-add.block-size | multiple of 32",
         "ringkernel.kernels.vector-add.restart.max-attempts=0 | ringkernel.kernels.vector-add.restart.max-attempts | at least 1",
         "ringkernel.kernels.vector-add.restart.backoff=-1s | ringkernel.kernels.vector-add.restart.backoff | negative",

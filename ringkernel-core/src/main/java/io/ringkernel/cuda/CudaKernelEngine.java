@@ -101,7 +101,8 @@ final class CudaKernelEngine implements KernelEngine {
         int requestWords = definition.requestSlotWords();
         int responseWords = definition.responseSlotWords();
         // Enough threads that one poll covers at least one slot with LOADS loads per thread.
-        int block = Math.max(options.blockSize(), Math.min(1024, ((requestWords + LOADS - 1) / LOADS + 31) & ~31));
+        int configured = definition.cudaBlockSize() > 0 ? definition.cudaBlockSize() : options.blockSize();
+        int block = Math.max(configured, Math.min(1024, ((requestWords + LOADS - 1) / LOADS + 31) & ~31));
         int window = Math.max(1, Math.min(MAX_WINDOW, LOADS * block / requestWords));
         int stateBytes = source.stateful() ? (definition.stateLayout().size() + 15) & ~15 : 0;
         int smem = sharedBytes(window, requestWords, responseWords, stateBytes);

@@ -394,6 +394,8 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                     try {
                         seq = s.claim(1, true, definition.backpressure());
                     } catch (MessageRejectedException e) {
+                        // claim() counted this message; the rest of the batch is refused with it.
+                        rejected.add(n - i - 1);
                         for (; i < n; i++) {
                             out.add(CompletableFuture.failedFuture(e));
                         }
@@ -439,6 +441,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                     try {
                         seq = s.claim(1, false, definition.backpressure());
                     } catch (MessageRejectedException e) {
+                        rejected.add(n - i - 1);
                         return i;
                     }
                     if (seq == MessageRing.FULL) {

@@ -119,6 +119,7 @@ class BackpressureTest {
         assertThat(replies).hasSize(6);
         assertThat(replies.get(4)).isCompletedExceptionally();
         assertThat(replies.get(5)).isCompletedExceptionally();
+        assertThat(k.telemetry().rejected()).isEqualTo(2);
         k.activate();
         assertAllAnswered(replies.subList(0, 4));
     }
