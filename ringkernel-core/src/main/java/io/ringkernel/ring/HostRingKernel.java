@@ -381,38 +381,32 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         int n = messages.size();
         ByteBuffer scratch = encodeAll(messages);
         List<CompletableFuture<O>> out = new ArrayList<>(n);
+        long[] first = new long[1];
         Session s = enterAccepting();
         try {
             int i = 0;
             while (i < n) {
-                int k = Math.min(n - i, Math.max(1, s.available()));
-                long seq = s.requests.tryClaim(k, s.replyGuard);
-                if (seq == MessageRing.FULL && k > 1) {
-                    continue;
+                int k;
+                try {
+                    k = s.claimRun(n - i, true, first);
+                } catch (MessageRejectedException e) {
+                    // claim() counted this message; the rest of the batch is refused with it.
+                    rejected.add(n - i - 1);
+                    for (; i < n; i++) {
+                        out.add(CompletableFuture.failedFuture(e));
+                    }
+                    break;
                 }
-                if (seq == MessageRing.FULL) {
-                    try {
-                        seq = s.claim(1, true, definition.backpressure());
-                    } catch (MessageRejectedException e) {
-                        // claim() counted this message; the rest of the batch is refused with it.
-                        rejected.add(n - i - 1);
-                        for (; i < n; i++) {
-                            out.add(CompletableFuture.failedFuture(e));
-                        }
-                        break;
-                    }
-                    if (seq == MessageRing.FULL) {
-                        dropped.increment();
-                        out.add(CompletableFuture.failedFuture(new MessageRejectedException(
-                                "kernel '" + id() + "': ring full, message dropped (DROP_NEWEST)")));
-                        i++;
-                        continue;
-                    }
-                    k = 1;
+                if (k == 0) {
+                    dropped.increment();
+                    out.add(CompletableFuture.failedFuture(new MessageRejectedException(
+                            "kernel '" + id() + "': ring full, message dropped (DROP_NEWEST)")));
+                    i++;
+                    continue;
                 }
                 for (int j = 0; j < k; j++) {
                     ReplyFuture<O> f = new ReplyFuture<>(this);
-                    s.publishRequest(seq + j, f, scratch, (i + j) * requestStride);
+                    s.publishRequest(first[0] + j, f, scratch, (i + j) * requestStride);
                     out.add(f);
                 }
                 accepted.add(k);
@@ -428,30 +422,24 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     public int tellBatch(List<? extends I> messages) {
         int n = messages.size();
         ByteBuffer scratch = encodeAll(messages);
+        long[] first = new long[1];
         Session s = enterAccepting();
         try {
             int i = 0;
             while (i < n) {
-                int k = Math.min(n - i, Math.max(1, s.available()));
-                long seq = s.requests.tryClaim(k, null);
-                if (seq == MessageRing.FULL && k > 1) {
-                    continue;
+                int k;
+                try {
+                    k = s.claimRun(n - i, false, first);
+                } catch (MessageRejectedException e) {
+                    rejected.add(n - i - 1);
+                    return i;
                 }
-                if (seq == MessageRing.FULL) {
-                    try {
-                        seq = s.claim(1, false, definition.backpressure());
-                    } catch (MessageRejectedException e) {
-                        rejected.add(n - i - 1);
-                        return i;
-                    }
-                    if (seq == MessageRing.FULL) {
-                        dropped.add(n - i);
-                        return i;
-                    }
-                    k = 1;
+                if (k == 0) {
+                    dropped.add(n - i);
+                    return i;
                 }
                 for (int j = 0; j < k; j++) {
-                    s.requests.publish(seq + j, 0, seq + j, 0, scratch, (i + j) * requestStride, requestChunks);
+                    s.requests.publish(first[0] + j, 0, first[0] + j, 0, scratch, (i + j) * requestStride, requestChunks);
                 }
                 accepted.add(k);
                 i += k;
@@ -769,6 +757,32 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                 }
             }
             return seq;
+        }
+
+        /**
+         * Claims as many of {@code max} consecutive sequences as fit now (at least one, waiting per
+         * the policy when none does), for batches.
+         *
+         * @param first receives the first claimed sequence
+         * @return how many were claimed; 0 if the message was dropped (DROP_NEWEST)
+         * @throws MessageRejectedException under REJECT or after the BLOCK timeout
+         */
+        int claimRun(int max, boolean reply, long[] first) {
+            MessageRing.ClaimGuard guard = reply ? replyGuard : null;
+            int k;
+            long seq;
+            do {
+                k = Math.min(max, Math.max(1, available()));
+                seq = requests.tryClaim(k, guard);
+            } while (seq == MessageRing.FULL && k > 1);
+            if (seq == MessageRing.FULL) {
+                seq = claim(1, reply, definition.backpressure());
+                if (seq == MessageRing.FULL) {
+                    return 0;
+                }
+            }
+            first[0] = seq;
+            return k;
         }
 
         void publishRequest(long seq, ReplyFuture<O> future, ByteBuffer payload, int offset) {
