@@ -110,7 +110,7 @@ class DemoApiTests {
     }
 
     @Test
-    void actuatorExposesHealthMetricsPrometheusAndTheKernels() throws Exception {
+    void actuatorExposesHealthInfoMetricsPrometheusAndTheKernels() throws Exception {
         post("/api/vector-add", "{\"a\":[1],\"b\":[2]}");
 
         JsonNode kernels = json.readTree(get("/actuator/ringkernels").body());
@@ -120,6 +120,9 @@ class DemoApiTests {
         assertThat(json.readTree(get("/actuator/health").body()).path("status").asString()).isEqualTo("UP");
         assertThat(get("/actuator/prometheus").body()).contains("ringkernel_");
         assertThat(get("/actuator/metrics").statusCode()).isEqualTo(200);
+        JsonNode info = json.readTree(get("/actuator/info").body()).path("ringkernel");
+        assertThat(info.path("backend").asString()).isEqualTo("cpu");
+        assertThat(info.path("kernels").path("vector-add").path("device").asString()).startsWith("cpu");
     }
 
     private static String array(int n) {
