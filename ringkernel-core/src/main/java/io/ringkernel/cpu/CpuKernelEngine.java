@@ -297,7 +297,7 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
             while (n < batch && control.runState() == ControlBlock.ACTIVE && requests.tryRead(next, in)) {
                 int flags = in.getInt(0);
                 if ((flags & MessageRing.FLAG_SKIP) == 0) {
-                    long correlation = (in.getInt(4) & 0xFFFF_FFFFL) | ((long) in.getInt(8) << 32);
+                    long correlation = MessageRing.correlationOf(in);
                     handle(correlation, (flags & MessageRing.FLAG_REPLY) != 0);
                     if (abandoned) {
                         return n;

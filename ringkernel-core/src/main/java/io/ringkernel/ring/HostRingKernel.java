@@ -897,7 +897,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
 
         private void dispatch(ByteBuffer r) {
             int status = r.getInt(0);
-            long correlation = (r.getInt(4) & 0xFFFF_FFFFL) | ((long) r.getInt(8) << 32);
+            long correlation = MessageRing.correlationOf(r);
             int idx = (int) (correlation & pendingMask);
             long sent = sendNanos[idx];
             Throwable error = status == MessageRing.STATUS_OK ? null : errors.getAndSet(idx, null);

@@ -173,13 +173,21 @@ public final class MessageRing {
             int payloadChunks) {
         long base = slotOffset(seq);
         long tag = tagOf(seq);
-        long high = tag << 32;
+        putHeaderOpaque(base, tag << 32, flags, correlation, aux);
+        region.putTaggedWordsRelease(base + 8L * HEADER_CHUNKS, slotWords - HEADER_CHUNKS, tag, payload, payloadOffset,
+                payloadChunks);
+    }
+
+    private void putHeaderOpaque(long base, long high, int flags, long correlation, int aux) {
         region.putLongOpaque(base, high | (flags & 0xFFFF_FFFFL));
         region.putLongOpaque(base + 8, high | (correlation & 0xFFFF_FFFFL));
         region.putLongOpaque(base + 16, high | (correlation >>> 32));
         region.putLongOpaque(base + 24, high | (aux & 0xFFFF_FFFFL));
-        region.putTaggedWordsRelease(base + 8L * HEADER_CHUNKS, slotWords - HEADER_CHUNKS, tag, payload, payloadOffset,
-                payloadChunks);
+    }
+
+    /** The correlation id in a slot copied out by {@link #tryRead} (header chunks 1 and 2). */
+    public static long correlationOf(ByteBuffer slot) {
+        return (slot.getInt(4) & 0xFFFF_FFFFL) | ((long) slot.getInt(8) << 32);
     }
 
     /** Zeroes a claimed slot (tag 0: not published) before a flyweight writes into it. */
@@ -204,10 +212,7 @@ public final class MessageRing {
     public void publishWritten(long seq, int flags, long correlation, int aux) {
         long base = slotOffset(seq);
         long tag = tagOf(seq) << 32;
-        region.putLongOpaque(base, tag | (flags & 0xFFFF_FFFFL));
-        region.putLongOpaque(base + 8, tag | (correlation & 0xFFFF_FFFFL));
-        region.putLongOpaque(base + 16, tag | (correlation >>> 32));
-        region.putLongOpaque(base + 24, tag | (aux & 0xFFFF_FFFFL));
+        putHeaderOpaque(base, tag, flags, correlation, aux);
         int last = slotWords - 1;
         for (int w = HEADER_CHUNKS; w < last; w++) {
             long at = base + 8L * w;

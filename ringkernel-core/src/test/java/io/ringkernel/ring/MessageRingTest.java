@@ -40,7 +40,7 @@ class MessageRingTest {
 
         assertThat(ring.tryRead(seq, slot)).isTrue();
         assertThat(slot.getInt(0)).isEqualTo(MessageRing.FLAG_REPLY);
-        assertThat((slot.getInt(4) & 0xFFFF_FFFFL) | ((long) slot.getInt(8) << 32)).isEqualTo(0x1_0000_0002L);
+        assertThat(MessageRing.correlationOf(slot)).isEqualTo(0x1_0000_0002L);
         assertThat(slot.getInt(12)).isEqualTo(9);
         assertThat(slot.getInt(16)).isEqualTo(0xCAFEBABE);
         assertThat(slot.getInt(20)).isEqualTo(42);
