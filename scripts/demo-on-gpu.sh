@@ -18,7 +18,8 @@ java=/tmp/rk-demo/jre/bin/java
 command -v curl >/dev/null || { echo "curl is missing on this machine" >&2; exit 2; }
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out/gpu.txt"
 
-"$java" -jar "$run/demo-app.jar" --ringkernel.backend=auto --server.port=8080 > "$out/demo.log" 2>&1 &
+# The demo's kernel pipeline needs links between kernels, which run on the CPU backend only (issue 7).
+"$java" -jar "$run/demo-app.jar" --ringkernel.backend=auto --demo.pipeline.enabled=false --server.port=8080 > "$out/demo.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 90); do
   curl -sf localhost:8080/actuator/health >/dev/null && break

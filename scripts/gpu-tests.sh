@@ -5,6 +5,8 @@
 #   scripts/gpu-tests.sh stage        # here, with JDK + Maven: build and fill gpu-run/ (~30 MB)
 #   scripts/gpu-tests.sh test [OUT]   # there: unpack the runtime, run the tests, reports to OUT
 #   scripts/gpu-tests.sh bench [OUT]  # there: run io.ringkernel.benchmarks.gpu.GpuBenchmark
+#   scripts/gpu-tests.sh soak-start MINUTES RATE   # there: start the CUDA soak, detached
+#   scripts/gpu-tests.sh soak-wait OUT SECONDS     # there: follow it up to SECONDS, copy results to OUT
 #
 # gpu-run/ is ignored by git (.git/info/exclude) and travels to the GPU machine as a carried path.
 # It holds jre.tar.xz (from ../shared/tools/portable-jre.sh), the core and benchmark jars, the core
@@ -29,6 +31,7 @@ stage() {
   tr ':' '\n' < target-gpu-classpath.txt | while read -r jar; do
     case "$(basename "$jar")" in
       junit-*|opentest4j-*|apiguardian-*) ;;   # inside the console launcher
+      jqwik-*) ;;                             # property tests run on the CPU only
       jcuda-natives-*)                        # keep only the driver binding (the jar is 26 MB)
         tmp=$(mktemp -d); (cd "$tmp" && unzip -q "$jar" 'lib/libJCudaDriver-*' && zip -q -r slim.jar lib)
         cp "$tmp/slim.jar" "$RUN/lib/$(basename "$jar")"; rm -rf "$tmp" ;;
@@ -108,5 +111,26 @@ case "$mode" in
       -Xms1g -Xmx1g -XX:+UseParallelGC \
       -cp "$(ls "$RUN"/lib/*.jar | grep -v console-standalone | tr '\n' ':')" \
       io.ringkernel.benchmarks.gpu.GpuBenchmark "$out/gpu-benchmark.md" ;;
-  *) echo "usage: $0 stage | test [OUT] | bench [OUT]" >&2; exit 2 ;;
+  soak-start)
+    # Detached (setsid) so that it outlives this command: one device call may run 10 minutes at most,
+    # the soak runs longer, and a later call on the same warm machine collects it with soak-wait.
+    props=$(java_there)
+    rm -rf /tmp/rk-soak && mkdir -p /tmp/rk-soak
+    # Its own copy of the jars: the next call may replace gpu-run/ while the soak still reads them.
+    cp -r "$RUN/lib" /tmp/rk-soak/lib
+    # shellcheck disable=SC2086
+    setsid nohup /tmp/rk-jre/jre/bin/java $props --enable-native-access=ALL-UNNAMED -Dringkernel.cuda.cache-dir=/tmp/rk-cache \
+      -Xms512m -Xmx512m -cp "$(ls /tmp/rk-soak/lib/*.jar | grep -v console-standalone | tr '\n' ':')" \
+      io.ringkernel.benchmarks.soak.SoakRunner "$2" "$3" 4 /tmp/rk-soak/soak.csv cuda \
+      > /tmp/rk-soak/soak.log 2>&1 < /dev/null &
+    echo $! > /tmp/rk-soak/pid
+    sleep 5; cat /tmp/rk-soak/soak.log ;;
+  soak-wait)
+    out=${2:-gpu-run/out}; mkdir -p "$out"
+    end=$((SECONDS + ${3:-500}))
+    while kill -0 "$(cat /tmp/rk-soak/pid)" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 10; done
+    if kill -0 "$(cat /tmp/rk-soak/pid)" 2>/dev/null; then echo "soak still running"; else echo "soak finished"; fi
+    nvidia-smi --query-gpu=name,driver_version,memory.used,memory.total --format=csv > "$out/nvidia-smi.csv" || true
+    cp /tmp/rk-soak/soak.csv /tmp/rk-soak/soak.log "$out/" && cat "$out/soak.log" && tail -3 "$out/soak.csv" ;;
+  *) echo "usage: $0 stage | test [OUT] | bench [OUT] | soak-start MINUTES RATE | soak-wait OUT SECONDS" >&2; exit 2 ;;
 esac

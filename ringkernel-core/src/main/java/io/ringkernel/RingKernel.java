@@ -59,6 +59,8 @@ public interface RingKernel<I, O> extends AutoCloseable {
      * {@link KernelTerminatedException}. Idempotent once TERMINATED.
      *
      * @return whether everything accepted was answered within the timeout
+     * @throws IllegalArgumentException if {@code timeout} is negative or longer than
+     *         {@link RingKernelDefinition#MAX_TIMEOUT}; the kernel is then unchanged
      */
     boolean terminate(Duration timeout);
 

@@ -1,7 +1,12 @@
 package io.ringkernel;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
 
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -23,6 +28,12 @@ import io.ringkernel.ring.MessageRing;
  */
 public final class RingKernelDefinition<I, O> {
 
+    /**
+     * Longest timeout a kernel takes: {@link Long#MAX_VALUE} nanoseconds, about 292 years. Waits are
+     * timed in nanoseconds, so a longer one could not be timed and is refused when it is given.
+     */
+    public static final Duration MAX_TIMEOUT = Duration.ofNanos(Long.MAX_VALUE);
+
     private final String id;
     private final MessageLayout<I> requestLayout;
     private final MessageLayout<O> responseLayout;
@@ -38,6 +49,9 @@ public final class RingKernelDefinition<I, O> {
     private final int batchSize;
     private final Supplier<IdleStrategy> idleStrategy;
     private final int cudaBlockSize;
+    private final Map<String, Class<?>> links;
+    private final Map<String, Class<?>> publishes;
+    private final Set<String> subscriptions;
 
     private RingKernelDefinition(Builder<I, O> b) {
         this.id = b.id;
@@ -55,6 +69,9 @@ public final class RingKernelDefinition<I, O> {
         this.batchSize = b.batchSize;
         this.idleStrategy = b.idleStrategy;
         this.cudaBlockSize = b.cudaBlockSize;
+        this.links = Collections.unmodifiableMap(new LinkedHashMap<>(b.links));
+        this.publishes = Collections.unmodifiableMap(new LinkedHashMap<>(b.publishes));
+        this.subscriptions = Collections.unmodifiableSet(new LinkedHashSet<>(b.subscriptions));
     }
 
     /**
@@ -131,6 +148,21 @@ public final class RingKernelDefinition<I, O> {
         return cudaBlockSize;
     }
 
+    /** The kernels this kernel's handler may send to, with the message type sent to each, in declaration order. */
+    public Map<String, Class<?>> links() {
+        return links;
+    }
+
+    /** The topics this kernel's handler may publish to, with the message type of each. */
+    public Map<String, Class<?>> publishes() {
+        return publishes;
+    }
+
+    /** The topics this kernel receives: every message published to one of them arrives as a request. */
+    public Set<String> subscriptions() {
+        return subscriptions;
+    }
+
     /** A fresh idle strategy for the kernel's host-side loop. */
     public IdleStrategy newIdleStrategy() {
         return idleStrategy.get();
@@ -178,6 +210,9 @@ public final class RingKernelDefinition<I, O> {
         private Supplier<IdleStrategy> idleStrategy =
                 () -> new BackoffIdleStrategy(1000, 100, 1_000, 200_000);
         private int cudaBlockSize;
+        private final Map<String, Class<?>> links = new LinkedHashMap<>();
+        private final Map<String, Class<?>> publishes = new LinkedHashMap<>();
+        private final Set<String> subscriptions = new LinkedHashSet<>();
 
         private Builder(RingKernelDefinition<I, O> d) {
             this.id = d.id;
@@ -195,15 +230,16 @@ public final class RingKernelDefinition<I, O> {
             this.batchSize = d.batchSize;
             this.idleStrategy = d.idleStrategy;
             this.cudaBlockSize = d.cudaBlockSize;
+            this.links.putAll(d.links);
+            this.publishes.putAll(d.publishes);
+            this.subscriptions.addAll(d.subscriptions);
         }
 
         private Builder(String id, Class<I> requestType, Class<O> responseType) {
-            if (id == null || id.isBlank() || !id.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
-                throw new IllegalArgumentException("kernel id must be letters, digits, '_', '.', '-' and not blank: '" + id + "'");
-            }
+            checkName("kernel id", id);
             this.id = id;
-            this.requestLayout = MessageLayout.of(requestType);
-            this.responseLayout = MessageLayout.of(responseType);
+            this.requestLayout = MessageLayout.of(Objects.requireNonNull(requestType, "requestType"));
+            this.responseLayout = MessageLayout.of(Objects.requireNonNull(responseType, "responseType"));
         }
 
         /** The CPU handler of a stateless kernel. */
@@ -221,7 +257,7 @@ public final class RingKernelDefinition<I, O> {
                 throw new LayoutException(requestLayout.type().getSimpleName()
                         + ": a stateful kernel's request needs an int or long component marked @Key");
             }
-            this.stateLayout = MessageLayout.of(stateType);
+            this.stateLayout = MessageLayout.of(Objects.requireNonNull(stateType, "stateType"));
             this.statefulHandler = Objects.requireNonNull(cpuHandler, "statefulHandler");
             return this;
         }
@@ -245,19 +281,19 @@ public final class RingKernelDefinition<I, O> {
             return this;
         }
 
-        /** Longest wait for room under {@link Backpressure#BLOCK}. Default 1 s. */
+        /** Longest wait for room under {@link Backpressure#BLOCK}, 0 to {@link #MAX_TIMEOUT}. Default 1 s. */
         public Builder<I, O> blockTimeout(Duration timeout) {
             this.blockTimeout = nonNegative("blockTimeout", timeout);
             return this;
         }
 
-        /** Longest drain on {@link RingKernel#close()}. Default 5 s. */
+        /** Longest drain on {@link RingKernel#close()}, 0 to {@link #MAX_TIMEOUT}. Default 5 s. */
         public Builder<I, O> shutdownTimeout(Duration timeout) {
             this.shutdownTimeout = nonNegative("shutdownTimeout", timeout);
             return this;
         }
 
-        /** How long a waiting caller spins before parking. Default 50 µs. */
+        /** How long a waiting caller spins before parking, 0 to {@link #MAX_TIMEOUT}. Default 50 µs. */
         public Builder<I, O> replySpin(Duration spin) {
             this.replySpin = nonNegative("replySpin", spin);
             return this;
@@ -284,6 +320,32 @@ public final class RingKernelDefinition<I, O> {
             return this;
         }
 
+        /**
+         * Lets the handler send messages of {@code messageType} to kernel {@code kernel}
+         * ({@link KernelContext#send}, {@link KernelContext#forward}). The target must exist, take
+         * that type as its request, and not close a cycle of blocking links: {@link
+         * io.ringkernel.graph.KernelGraph} checks when the kernels are put together.
+         */
+        public Builder<I, O> linksTo(String kernel, Class<?> messageType) {
+            checkName("linked kernel id", kernel);
+            links.put(kernel, Objects.requireNonNull(messageType, "messageType"));
+            return this;
+        }
+
+        /** Lets the handler publish messages of {@code messageType} to {@code topic} ({@link KernelContext#publish}). */
+        public Builder<I, O> publishesTo(String topic, Class<?> messageType) {
+            checkName("topic", topic);
+            publishes.put(topic, Objects.requireNonNull(messageType, "messageType"));
+            return this;
+        }
+
+        /** Makes every message published to {@code topic} a request of this kernel (one-way: no reply goes back). */
+        public Builder<I, O> subscribesTo(String topic) {
+            checkName("topic", topic);
+            subscriptions.add(topic);
+            return this;
+        }
+
         /** Idle strategy of the host-side loop (spin → yield → park by default). */
         public Builder<I, O> idleStrategy(Supplier<IdleStrategy> strategy) {
             this.idleStrategy = Objects.requireNonNull(strategy, "idleStrategy");
@@ -305,10 +367,20 @@ public final class RingKernelDefinition<I, O> {
             return new RingKernelDefinition<>(this);
         }
 
+        private static void checkName(String what, String name) {
+            if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+                throw new IllegalArgumentException(what + " must be letters, digits, '_', '.', '-' and not blank: '" + name + "'");
+            }
+        }
+
         private static Duration nonNegative(String name, Duration d) {
             Objects.requireNonNull(d, name);
             if (d.isNegative()) {
                 throw new IllegalArgumentException(name + " must not be negative: " + d);
+            }
+            if (d.compareTo(MAX_TIMEOUT) > 0) {
+                throw new IllegalArgumentException(name + " must be at most " + MAX_TIMEOUT
+                        + " (Long.MAX_VALUE nanoseconds): " + d);
             }
             return d;
         }

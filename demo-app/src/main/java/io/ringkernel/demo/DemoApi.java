@@ -113,7 +113,7 @@ class DemoApi {
         return loads.run(body);
     }
 
-    private static <T> T await(CompletableFuture<T> reply) {
+    static <T> T await(CompletableFuture<T> reply) {
         try {
             return reply.join();
         } catch (CompletionException e) {

@@ -62,6 +62,43 @@ class DemoApiTests {
         assertThat(replies.get(1).path("c").get(1).asDouble()).isEqualTo(10.0);
     }
 
+    /**
+     * The pipeline end to end: readings enter the first kernel, the statistics come back from the
+     * second, and the one anomaly reaches both subscribers of the alerts topic exactly once; the
+     * endpoint shows the links with their counts.
+     */
+    @Test
+    void pipelineAnswersFromItsSecondStageAndPublishesAnomaliesToBothSubscribers() throws Exception {
+        JsonNode last = null;
+        for (int i = 0; i < 20; i++) {
+            last = json.readTree(post("/api/pipeline/sensors/42/readings", "{\"value\":" + (10 + (i % 2)) + "}").body());
+        }
+        assertThat(last.path("count").asLong()).isEqualTo(20);
+        assertThat(last.path("anomaly").asBoolean()).isFalse();
+        JsonNode spike = json.readTree(post("/api/pipeline/sensors/42/readings", "{\"value\":500}").body());
+        assertThat(spike.path("anomaly").asBoolean()).isTrue();
+
+        // Topic delivery is one-way: wait until both subscribers have handled the alert.
+        JsonNode alerts = json.readTree(get("/api/pipeline/sensors/42/alerts").body());
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while ((alerts.path("alerts").asLong() < 1 || alerts.path("maxSigmas").asDouble() == 0) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            alerts = json.readTree(get("/api/pipeline/sensors/42/alerts").body());
+        }
+        assertThat(alerts.path("alerts").asLong()).isEqualTo(1);
+        assertThat(alerts.path("lastValue").asDouble()).isEqualTo(500.0);
+        assertThat(alerts.path("maxSigmas").asDouble()).isGreaterThan(SensorKernels.SIGMAS);
+
+        JsonNode intake = json.readTree(get("/actuator/ringkernels/" + PipelineKernels.INTAKE).body());
+        JsonNode link = intake.path("details").path("links").get(0);
+        assertThat(link.path("to").asString()).isEqualTo(PipelineKernels.STATS);
+        assertThat(link.path("sent").asLong()).isEqualTo(21);
+        JsonNode stats = json.readTree(get("/actuator/ringkernels/" + PipelineKernels.STATS).body());
+        assertThat(stats.path("details").path("links").findValuesAsString("to"))
+                .containsExactlyInAnyOrder(PipelineKernels.ALERT_COUNTS, PipelineKernels.ALERT_SEVERITY);
+        assertThat(stats.path("details").path("links").findValuesAsString("topic")).containsOnly(PipelineKernels.ALERTS);
+    }
+
     @Test
     void sensorReadingsBuildStatisticsAndFlagAnomalies() throws Exception {
         JsonNode last = null;

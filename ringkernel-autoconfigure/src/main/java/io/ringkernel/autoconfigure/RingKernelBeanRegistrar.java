@@ -1,6 +1,11 @@
 package io.ringkernel.autoconfigure;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -49,6 +54,10 @@ final class RingKernelBeanRegistrar implements BeanFactoryPostProcessor, Ordered
                     + beanFactory.getClass().getName());
         }
         String[] runtimes = beanFactory.getBeanNamesForType(RingKernelRuntime.class, true, false);
+        Map<RingKernelDefinition<?, ?>, String> names = new IdentityHashMap<>();
+        Map<String, String> definitionNames = new HashMap<>();
+        // Kernels that send to each other are created together, so every definition is read first.
+        List<RingKernelDefinition<?, ?>> all = new ArrayList<>();
         for (String name : beanFactory.getBeanNamesForType(RingKernelDefinition.class, true, false)) {
             Set<String> before = new HashSet<>(Set.of(beanFactory.getSingletonNames()));
             RingKernelDefinition<?, ?> definition = beanFactory.getBean(name, RingKernelDefinition.class);
@@ -75,16 +84,36 @@ final class RingKernelBeanRegistrar implements BeanFactoryPostProcessor, Ordered
                 throw new IllegalStateException("ring kernel '" + id + "' (definition bean '" + name + "') cannot be"
                         + " registered: bean name '" + id + "' is taken by a bean that is not a RingKernel");
             }
-            registry.registerBeanDefinition(id, kernelBean(beanFactory, name, definition, runtimes));
+            String other = definitionNames.putIfAbsent(id, name);
+            if (other != null) {
+                throw new IllegalStateException("ring kernel definition beans '" + other + "' and '" + name
+                        + "' both define kernel '" + id + "'");
+            }
+            all.add(definition);
+            names.put(definition, name);
+        }
+        List<RingKernelDefinition<?, ?>> graph = routed(all);
+        for (RingKernelDefinition<?, ?> definition : all) {
+            registry.registerBeanDefinition(definition.id(), kernelBean(beanFactory, names.get(definition), definition,
+                    runtimes, graph.contains(definition) ? graph : null));
         }
     }
 
+    /** The kernels that send or receive messages between kernels: links, their targets, topics. */
+    private static List<RingKernelDefinition<?, ?>> routed(List<RingKernelDefinition<?, ?>> all) {
+        Set<String> targets = new HashSet<>();
+        all.forEach(d -> targets.addAll(d.links().keySet()));
+        return all.stream().filter(d -> targets.contains(d.id()) || !d.links().isEmpty() || !d.publishes().isEmpty()
+                || !d.subscriptions().isEmpty()).toList();
+    }
+
     private static RootBeanDefinition kernelBean(ConfigurableListableBeanFactory beanFactory, String definitionName,
-            RingKernelDefinition<?, ?> definition, String[] runtimes) {
+            RingKernelDefinition<?, ?> definition, String[] runtimes, List<RingKernelDefinition<?, ?>> graph) {
         RootBeanDefinition bean = new RootBeanDefinition(RingKernel.class);
         bean.setTargetType(ResolvableType.forClassWithGenerics(RingKernel.class, definition.requestLayout().type(),
                 definition.responseLayout().type()));
-        bean.setInstanceSupplier(() -> beanFactory.getBean(RingKernelRuntime.class).create(definition));
+        bean.setInstanceSupplier(() -> graph == null ? beanFactory.getBean(RingKernelRuntime.class).create(definition)
+                : beanFactory.getBean(RingKernelRuntime.class).createInGraph(definition, graph));
         if (runtimes.length == 1) {
             // Created after, and destroyed before, the runtime that owns its native memory.
             bean.setDependsOn(runtimes[0]);

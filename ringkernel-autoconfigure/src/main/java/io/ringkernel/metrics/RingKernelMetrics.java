@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 import io.ringkernel.RingKernel;
+import io.ringkernel.ring.KernelRoutes;
 import io.ringkernel.spring.ManagedKernel;
 import io.ringkernel.spring.RingKernelRuntime;
 import io.ringkernel.telemetry.KernelTelemetry;
@@ -29,7 +30,11 @@ import io.ringkernel.telemetry.KernelTelemetry;
  *     {@code ringkernel.latency.p50|p99};
  * <li>time gauge {@code ringkernel.heartbeat.age} (NaN when the kernel is not running);
  * <li>gauge {@code ringkernel.state}: the {@link io.ringkernel.KernelState} ordinal (0 CREATED,
- *     1 LAUNCHED, 2 ACTIVE, 3 INACTIVE, 4 TERMINATED, 5 FAILED, 6 DISPOSED).
+ *     1 LAUNCHED, 2 ACTIVE, 3 INACTIVE, 4 TERMINATED, 5 FAILED, 6 DISPOSED);
+ * <li>for each route from a kernel to another (a link, or a topic's delivery to one subscriber),
+ *     function counter {@code ringkernel.link.messages} tagged {@code outcome} sent|dropped|rejected
+ *     and gauge {@code ringkernel.link.target.queue.depth}, both also tagged {@code to} and
+ *     {@code topic} ({@code none} for a direct link).
  * </ul>
  * Every meter reads the kernel's non-blocking telemetry. Meters hold the kernel object itself, a
  * long-lived singleton owned by the runtime, so Micrometer's weak references never lose it; gauges
@@ -51,7 +56,7 @@ public class RingKernelMetrics implements MeterBinder {
         runtime.forEachKernel(k -> bind(registry, k));
     }
 
-    private static void bind(MeterRegistry registry, ManagedKernel managed) {
+    private void bind(MeterRegistry registry, ManagedKernel managed) {
         RingKernel<?, ?> kernel = managed.kernel();
         Tags tags = Tags.of("kernel", kernel.id(), "backend", kernel.backend(), "device", kernel.device());
         gauge(registry, "ringkernel.queue.requests.depth", "Requests waiting for the kernel", tags, kernel,
@@ -90,6 +95,25 @@ public class RingKernelMetrics implements MeterBinder {
                 t -> t.heartbeatAgeNanos() < 0 ? Double.NaN : t.heartbeatAgeNanos());
         gauge(registry, "ringkernel.state", "Lifecycle state as KernelState ordinal", tags, kernel,
                 t -> t.state().ordinal());
+        for (KernelRoutes.Route route : runtime.routesFrom(kernel.id())) {
+            Tags link = tags.and("to", route.to(), "topic", route.topic() == null ? "none" : route.topic());
+            linkCounter(registry, link.and("outcome", "sent"), route, KernelRoutes.Route::sent);
+            linkCounter(registry, link.and("outcome", "dropped"), route, KernelRoutes.Route::dropped);
+            linkCounter(registry, link.and("outcome", "rejected"), route, KernelRoutes.Route::rejected);
+            Gauge.builder("ringkernel.link.target.queue.depth", route, KernelRoutes.Route::targetQueueDepth)
+                    .description("Messages waiting in the request ring of the route's target")
+                    .tags(link)
+                    .strongReference(true)
+                    .register(registry);
+        }
+    }
+
+    private static void linkCounter(MeterRegistry registry, Tags tags, KernelRoutes.Route route,
+            ToLongFunction<KernelRoutes.Route> count) {
+        FunctionCounter.builder("ringkernel.link.messages", route, count::applyAsLong)
+                .description("Messages a kernel's handler sent to another kernel, by outcome")
+                .tags(tags)
+                .register(registry);
     }
 
     private static void gauge(MeterRegistry registry, String name, String description, Tags tags,

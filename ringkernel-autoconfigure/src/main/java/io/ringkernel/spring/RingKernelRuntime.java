@@ -2,6 +2,7 @@ package io.ringkernel.spring;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,6 +23,9 @@ import io.ringkernel.RingKernelDefinition;
 import io.ringkernel.backend.Backend;
 import io.ringkernel.backend.BackendDetection;
 import io.ringkernel.backend.BackendSelection;
+import io.ringkernel.graph.KernelGraph;
+import io.ringkernel.graph.KernelNetwork;
+import io.ringkernel.ring.KernelRoutes;
 import io.ringkernel.telemetry.KernelTelemetry;
 
 /**
@@ -52,6 +56,9 @@ public final class RingKernelRuntime implements AutoCloseable {
     private final Map<String, ManagedKernel> kernels = new ConcurrentHashMap<>();
     private final List<ManagedKernel> order = new CopyOnWriteArrayList<>();
     private final List<Consumer<ManagedKernel>> listeners = new CopyOnWriteArrayList<>();
+    /** The kernels created together because they send to each other, upstream first; empty if none. */
+    private volatile List<String> networkOrder = List.of();
+    private volatile KernelNetwork network;
     private ScheduledExecutorService supervisor;
     private volatile boolean running;
     private boolean closed;
@@ -109,8 +116,12 @@ public final class RingKernelRuntime implements AutoCloseable {
         KernelSettings configured = settings.apply(definition.id());
         RingKernelDefinition<I, O> effective = configured.applyTo(definition);
         RingKernel<I, O> kernel = selection.backend().createKernel(effective);
-        ManagedKernel managed = new ManagedKernel(kernel, effective, configured);
-        kernels.put(kernel.id(), managed);
+        register(new ManagedKernel(kernel, effective, configured));
+        return kernel;
+    }
+
+    private void register(ManagedKernel managed) {
+        kernels.put(managed.id(), managed);
         order.add(managed);
         if (running) {
             startKernel(managed);
@@ -118,7 +129,79 @@ public final class RingKernelRuntime implements AutoCloseable {
         for (Consumer<ManagedKernel> l : listeners) {
             l.accept(managed);
         }
-        return kernel;
+    }
+
+    /**
+     * Creates the kernel of {@code definition} as one of {@code graph}, the definitions of kernels
+     * that send to each other (links and topics): the first call creates all of them, with their
+     * configured settings, on the backend in one {@link KernelNetwork}, and takes ownership of them;
+     * later calls return the kernel already created.
+     *
+     * @throws IllegalArgumentException if the graph is invalid (an unknown or mistyped link, a cycle
+     *         of blocking kernels), naming the kernel
+     * @throws UnsupportedOperationException if the backend cannot run links (see {@link KernelNetwork})
+     */
+    @SuppressWarnings("unchecked")
+    public synchronized <I, O> RingKernel<I, O> createInGraph(RingKernelDefinition<I, O> definition,
+            List<RingKernelDefinition<?, ?>> graph) {
+        ManagedKernel existing = kernels.get(definition.id());
+        if (existing != null && network != null && networkOrder.contains(definition.id())) {
+            return (RingKernel<I, O>) existing.kernel();
+        }
+        if (closed) {
+            throw new IllegalStateException("ring kernel runtime is closed; cannot create kernel '" + definition.id() + "'");
+        }
+        if (network != null) {
+            throw new IllegalStateException("ring kernel '" + definition.id() + "' sends or receives messages between "
+                    + "kernels but is not in the network this runtime created; all such kernels are created together, "
+                    + "from one list of definitions");
+        }
+        List<RingKernelDefinition<?, ?>> effective = new ArrayList<>();
+        for (RingKernelDefinition<?, ?> d : graph) {
+            if (kernels.containsKey(d.id())) {
+                throw new IllegalStateException("a ring kernel with id '" + d.id() + "' already exists");
+            }
+            effective.add(settings.apply(d.id()).applyTo(d));
+        }
+        KernelGraph validated = KernelGraph.of(effective);
+        KernelNetwork created = KernelNetwork.create(validated, selection.backend());
+        List<ManagedKernel> members = new ArrayList<>();
+        for (RingKernelDefinition<?, ?> d : effective) {
+            ManagedKernel m = new ManagedKernel(created.kernel(d.id()), d, settings.apply(d.id()));
+            members.add(m);
+            kernels.put(m.id(), m);
+            order.add(m);
+        }
+        network = created;
+        networkOrder = validated.upstreamFirst();
+        if (running) {
+            for (ManagedKernel m : startOrder(members)) {
+                startKernel(m);
+            }
+        }
+        for (ManagedKernel m : members) {
+            for (Consumer<ManagedKernel> l : listeners) {
+                l.accept(m);
+            }
+        }
+        return created.kernel(definition.id());
+    }
+
+    /** {@code ks} in start order: kernels of the network downstream first, so none sends before its targets run. */
+    private List<ManagedKernel> startOrder(List<ManagedKernel> ks) {
+        List<String> upstreamFirst = networkOrder;
+        List<ManagedKernel> out = new ArrayList<>(ks);
+        out.sort(Comparator.comparingInt(k -> -upstreamFirst.indexOf(k.id())));
+        return out;
+    }
+
+    /** The routes (links and topic deliveries) that start at kernel {@code id}, with their counters; empty if none. */
+    public List<KernelRoutes.Route> routesFrom(String id) {
+        KernelNetwork n = network;
+        if (n == null) {
+            return List.of();
+        }
+        return n.routes().stream().filter(r -> r.from().equals(id)).toList();
     }
 
     /** Kernels in creation order. */
@@ -156,7 +239,7 @@ public final class RingKernelRuntime implements AutoCloseable {
         if (running || closed) {
             return;
         }
-        for (ManagedKernel k : order) {
+        for (ManagedKernel k : startOrder(order)) {
             startKernel(k);
         }
         supervisor = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -182,8 +265,9 @@ public final class RingKernelRuntime implements AutoCloseable {
     /**
      * Stops every kernel: each stops accepting, drains what it accepted within its shutdown
      * timeout, then terminates; messages still unanswered fail with
-     * {@link io.ringkernel.KernelTerminatedException}. Kernels stop in parallel, so the whole stop
-     * takes about the longest shutdown timeout. Never throws; failures are logged.
+     * {@link io.ringkernel.KernelTerminatedException}. Kernels stop in parallel, except those that send
+     * to each other, which stop one after another upstream first; so the whole stop takes about the
+     * longest shutdown timeout, or the sum of a network's. Never throws; failures are logged.
      */
     public void stop() {
         List<ManagedKernel> toStop;
@@ -201,11 +285,16 @@ public final class RingKernelRuntime implements AutoCloseable {
         // Outside the lock: a supervisor pass waiting for it must be able to finish.
         awaitStopped(s);
         List<Thread> stoppers = new ArrayList<>();
+        List<String> chained = networkOrder;
         for (ManagedKernel k : toStop) {
-            Thread t = new Thread(() -> terminate(k), "ringkernel-stop-" + k.id());
-            t.setDaemon(true);
-            t.start();
-            stoppers.add(t);
+            if (!chained.contains(k.id())) {
+                stoppers.add(stopper("ringkernel-stop-" + k.id(), () -> terminate(k)));
+            }
+        }
+        if (!chained.isEmpty()) {
+            // Upstream first, one after the other: what an upstream kernel forwards while it drains
+            // is still answered by the kernels after it.
+            stoppers.add(stopper("ringkernel-stop-network", () -> chained.forEach(id -> terminate(kernels.get(id)))));
         }
         for (Thread t : stoppers) {
             try {
@@ -216,6 +305,13 @@ public final class RingKernelRuntime implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    private static Thread stopper(String name, Runnable stop) {
+        Thread t = new Thread(stop, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     private static void terminate(ManagedKernel k) {

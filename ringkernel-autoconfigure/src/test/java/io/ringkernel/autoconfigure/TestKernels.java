@@ -31,8 +31,8 @@ public final class TestKernels {
     }
 
     /**
-     * A VectorAdd kernel whose loop throws (outside any handler, so the whole kernel goes FAILED)
-     * the next time it idles after {@code fault} is set; {@code fault} is cleared when it fires, so
+     * A VectorAdd kernel whose loop throws (outside any handler, so the whole kernel goes FAILED, as
+     * when a backend dies mid-stream) at the end of its next pass after {@code fault} is set; {@code fault} is cleared when it fires, so
      * a relaunch runs normally until it is set again.
      */
     public static RingKernelDefinition<VectorAddRequest, VectorAddResponse> failable(String id, AtomicBoolean fault) {
@@ -81,7 +81,7 @@ public final class TestKernels {
         }
     }
 
-    /** Idles like the default strategy, but throws once when told to. */
+    /** Idles like the default strategy, but throws once when told to, whether the loop was busy or idle. */
     private static final class FaultyIdleStrategy implements IdleStrategy {
 
         private final AtomicBoolean fault;
@@ -93,21 +93,28 @@ public final class TestKernels {
 
         @Override
         public void idle(int workCount) {
+            throwIfArmed();
             if (workCount <= 0) {
-                idle();
+                delegate.idle();
             }
         }
 
         @Override
         public void idle() {
+            throwIfArmed();
+            delegate.idle();
+        }
+
+        private void throwIfArmed() {
             if (fault.getAndSet(false)) {
                 throw new IllegalStateException("injected kernel fault");
             }
-            delegate.idle();
         }
 
         @Override
         public void reset() {
+            // The loop resets after every busy pass, so the fault also fires under full load.
+            throwIfArmed();
             delegate.reset();
         }
     }

@@ -3,9 +3,15 @@ package io.ringkernel.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Test;
@@ -13,6 +19,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 
 import io.ringkernel.KernelState;
+import io.ringkernel.KernelTerminatedException;
 import io.ringkernel.RingKernel;
 import io.ringkernel.autoconfigure.TestKernels;
 import io.ringkernel.backend.BackendSelection;
@@ -81,6 +88,83 @@ class RingKernelRestartTests {
             assertThat(status.note()).contains("gave up after 2 restarts");
             assertThat(kernel.state()).isEqualTo(KernelState.FAILED);
         }
+    }
+
+    /**
+     * Five faults while four producers push at full speed (the kernel's loop dies, as when a backend
+     * dies mid-stream): each time the kernel goes FAILED, every message accepted until then ends
+     * within a bounded time, health goes DOWN, the supervisor relaunches it, health comes back UP and
+     * new messages are served; at the end every accepted message was answered correctly or failed
+     * with the fault as its cause — none lost.
+     */
+    @Test
+    void faultsUnderLoadEndEveryAcceptedMessageAndTheRestartServesAgain() throws Exception {
+        int faults = 5;
+        AtomicBoolean fault = new AtomicBoolean();
+        AtomicBoolean stop = new AtomicBoolean();
+        ConcurrentLinkedQueue<Sent> accepted = new ConcurrentLinkedQueue<>();
+        AtomicLong refused = new AtomicLong();
+        try (RingKernelRuntime runtime = runtime(onFailure(faults))) {
+            RingKernel<VectorAddRequest, VectorAddResponse> kernel = runtime.create(TestKernels.failable("k", fault));
+            RingKernelsHealthIndicator health = new RingKernelsHealthIndicator(runtime, Duration.ofMinutes(1));
+            runtime.start();
+            List<Thread> producers = new ArrayList<>();
+            for (int p = 0; p < 4; p++) {
+                Thread t = new Thread(() -> {
+                    for (int i = 0; !stop.get(); i++) {
+                        try {
+                            accepted.add(new Sent(i, kernel.send(TestKernels.request(i))));
+                        } catch (IllegalStateException failedOrRestarting) {
+                            refused.incrementAndGet();
+                            Thread.onSpinWait();
+                        }
+                    }
+                }, "fault-under-load-producer-" + p);
+                t.start();
+                producers.add(t);
+            }
+            for (int f = 0; f < faults; f++) {
+                long before = accepted.size();
+                TestKernels.await("load before fault " + f, () -> accepted.size() > before + 5_000);
+                fault.set(true);
+                TestKernels.await("kernel FAILED", () -> kernel.state() == KernelState.FAILED);
+                assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
+                // Everything accepted before the failure ends (answered or failed) within a bounded time;
+                // get() throws TimeoutException otherwise.
+                CompletableFuture.allOf(accepted.stream().map(Sent::reply).toArray(CompletableFuture[]::new))
+                        .handle((ignored, cause) -> null).get(10, TimeUnit.SECONDS);
+                runtime.supervise();
+                assertThat(kernel.state()).isEqualTo(KernelState.ACTIVE);
+                assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+                assertThat(kernel.send(TestKernels.request(7)).join().c()).containsExactly(8, 8, 5);
+            }
+            stop.set(true);
+            for (Thread t : producers) {
+                t.join(TimeUnit.SECONDS.toMillis(30));
+                assertThat(t.isAlive()).isFalse();
+            }
+            assertThat(runtime.kernel("k").restartStatus().restarts()).isEqualTo(faults);
+        }
+        long answered = 0;
+        long failed = 0;
+        for (Sent sent : accepted) {
+            try {
+                assertThat(sent.reply().join().c()).containsExactly(sent.i() + 1, sent.i() + 1, 5);
+                answered++;
+            } catch (CompletionException e) {
+                assertThat(e.getCause()).isInstanceOf(KernelTerminatedException.class)
+                        .hasStackTraceContaining("injected kernel fault");
+                failed++;
+            }
+        }
+        System.out.printf("faults under load: %d faults, %d accepted, %d answered, %d failed with the fault, %d refused%n",
+                faults, accepted.size(), answered, failed, refused.get());
+        assertThat(answered + failed).isEqualTo(accepted.size());
+        assertThat(answered).isGreaterThan(faults * 5_000L);
+        assertThat(refused.get()).as("producers were refused while the kernel was down").isPositive();
+    }
+
+    private record Sent(int i, CompletableFuture<VectorAddResponse> reply) {
     }
 
     @Test

@@ -15,6 +15,7 @@ import org.agrona.concurrent.IdleStrategy;
 import io.ringkernel.DeviceBuffer;
 import io.ringkernel.KernelContext;
 import io.ringkernel.MessageHandler;
+import io.ringkernel.MessageRejectedException;
 import io.ringkernel.RingKernelDefinition;
 import io.ringkernel.StatefulHandler;
 import io.ringkernel.layout.BufferHandle;
@@ -24,6 +25,7 @@ import io.ringkernel.memory.NativeMemory;
 import io.ringkernel.ring.ControlBlock;
 import io.ringkernel.ring.KernelChannel;
 import io.ringkernel.ring.KernelEngine;
+import io.ringkernel.ring.KernelRoutes;
 import io.ringkernel.ring.MessageRing;
 
 /**
@@ -47,6 +49,8 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
     private final List<MemoryRegion> shared = new ArrayList<>();
     private final Map<Long, CpuBuffer> buffers = new ConcurrentHashMap<>();
     private Thread thread;
+    /** The loop whose handler calls this context; the context's messaging methods run on its thread. */
+    private DispatchLoop loop;
     private volatile boolean abandoned;
     private boolean closed;
 
@@ -63,7 +67,8 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
 
     @Override
     public void start(KernelChannel channel) {
-        thread = new Thread(new DispatchLoop(channel), "ringkernel-" + definition.id());
+        loop = new DispatchLoop(channel);
+        thread = new Thread(loop, "ringkernel-" + definition.id());
         thread.setDaemon(true);
         thread.start();
     }
@@ -130,6 +135,31 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
     @Override
     public MemoryRegion buffer(BufferHandle handle) {
         return resolveBuffer(handle);
+    }
+
+    @Override
+    public boolean send(String kernel, Object message) {
+        return handling("send").routes().send(definition.id(), kernel, message, 0, 0);
+    }
+
+    @Override
+    public void forward(String kernel, Object message) {
+        handling("forward").forward(kernel, message);
+    }
+
+    @Override
+    public int publish(String topic, Object message) {
+        return handling("publish").routes().publish(definition.id(), topic, message);
+    }
+
+    /** The loop, if the caller is its handler: a context kept and used later would act for another message. */
+    private DispatchLoop handling(String operation) {
+        DispatchLoop l = loop;
+        if (l == null || !l.handling || Thread.currentThread() != thread) {
+            throw new IllegalStateException("kernel '" + definition.id() + "': " + operation
+                    + " works only inside the handler, on the kernel's thread");
+        }
+        return l;
     }
 
     @Override
@@ -227,6 +257,13 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
         private long failed;
         private long key;
         private Object state;
+        // The message being handled, for forward(): whose caller waits (see MessageRing.ORIGIN_SHIFT).
+        private long correlation;
+        private boolean replyOwed;
+        private int origin;
+        private boolean forwarded;
+        /** True while the handler runs; read by the context methods on this same thread. */
+        private boolean handling;
 
         @SuppressWarnings("unchecked")
         DispatchLoop(KernelChannel channel) {
@@ -298,7 +335,7 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
                 int flags = in.getInt(0);
                 if ((flags & MessageRing.FLAG_SKIP) == 0) {
                     long correlation = MessageRing.correlationOf(in);
-                    handle(correlation, (flags & MessageRing.FLAG_REPLY) != 0);
+                    handle(correlation, (flags & MessageRing.FLAG_REPLY) != 0, in.getInt(12));
                     if (abandoned) {
                         return n;
                     }
@@ -318,10 +355,44 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
             return n;
         }
 
-        private void handle(long correlation, boolean reply) {
+        KernelRoutes routes() {
+            KernelRoutes r = channel.routes();
+            if (r == null) {
+                throw new UnsupportedOperationException("kernel '" + definition.id() + "' is not part of a network: "
+                        + "messages between kernels need the kernels created together through io.ringkernel.graph.KernelNetwork");
+            }
+            return r;
+        }
+
+        void forward(String kernel, Object message) {
+            if (forwarded) {
+                throw new IllegalStateException("kernel '" + definition.id() + "' already forwarded this message");
+            }
+            int owner = !replyOwed ? 0 : origin != 0 ? origin : routes().originOf(definition.id());
+            if (!routes().send(definition.id(), kernel, message, correlation, owner)) {
+                throw new MessageRejectedException("kernel '" + kernel + "': ring full, forwarded message dropped (DROP_NEWEST);"
+                        + " the request it answers fails instead of waiting forever");
+            }
+            forwarded = true;
+        }
+
+        private void handle(long correlation, boolean reply, int origin) {
+            this.correlation = correlation;
+            this.replyOwed = reply;
+            this.origin = origin;
+            this.forwarded = false;
+            try {
+                handleMessage(reply);
+            } finally {
+                handling = false;
+            }
+        }
+
+        private void handleMessage(boolean reply) {
             try {
                 Object message = requestLayout.decode(in, MessageRing.HEADER_CHUNKS * 4);
                 Object result;
+                handling = true;
                 if (stateful != null) {
                     key = requestLayout.readKey(in, MessageRing.HEADER_CHUNKS * 4);
                     state = states.get(key);
@@ -333,21 +404,23 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
                 } else {
                     result = handler.handle(message, CpuKernelEngine.this);
                 }
-                if (reply) {
+                if (reply && !forwarded) {
                     if (result == null) {
                         throw new NullPointerException("handler of kernel '" + definition.id() + "' returned null");
                     }
                     responseLayout.encode(result, out, 0);
-                    publishReply(correlation, MessageRing.STATUS_OK);
+                    publishReply(correlation, MessageRing.STATUS_OK | origin << MessageRing.ORIGIN_SHIFT);
                 }
             } catch (Throwable t) {
                 if (abandoned) {
                     return;
                 }
                 control.failed(++failed);
-                channel.handlerFailed(correlation, t, reply);
-                if (reply) {
-                    publishReply(correlation, MessageRing.STATUS_FAILED);
+                // Once forwarded, the reply belongs to the kernel downstream: a later failure here is only recorded.
+                boolean answer = reply && !forwarded;
+                channel.handlerFailed(correlation, origin, t, answer);
+                if (answer) {
+                    publishReply(correlation, MessageRing.STATUS_FAILED | origin << MessageRing.ORIGIN_SHIFT);
                 }
             }
         }
@@ -359,7 +432,7 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
                     Thread.yield();
                 }
             }
-            responses.publish(seq, status, correlation, 0, out, 0, status == MessageRing.STATUS_OK ? responseChunks : 0);
+            responses.publish(seq, status, correlation, 0, out, 0, (status & ((1 << MessageRing.ORIGIN_SHIFT) - 1)) == MessageRing.STATUS_OK ? responseChunks : 0);
         }
 
         @Override

@@ -1,6 +1,5 @@
 package io.ringkernel.cuda;
 
-import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -107,7 +106,7 @@ public final class CudaBackend implements Backend {
         CompileCache.Result compiledModule = compile(source);
         CudaContext loading = acquireContext();
         try {
-            loading.function(compiledModule.key(), compiledModule.cubin());
+            loading.function(compiledModule.key(), compiledModule.cubin(), definition.id());
         } finally {
             loading.release();
         }
@@ -127,6 +126,11 @@ public final class CudaBackend implements Backend {
             CudaDriver.ensureNoDeviceFault("launch a ring kernel");
             context = CudaContext.create(device, options.hostArenaBytes(), options.deviceArenaBytes(), options.streams());
             contexts.add(context);
+            // Every module this backend has compiled, loaded while nothing runs in the fresh context yet,
+            // so that each kernel torn down with the old one can relaunch here.
+            for (CompileCache.Result r : compiled.values()) {
+                context.function(r.key(), r.cubin(), "(reload after a fault)");
+            }
         }
         context.retain();
         return context;
@@ -150,16 +154,15 @@ public final class CudaBackend implements Backend {
         return compiler;
     }
 
-    /** Free and total device memory as the driver reports them, in bytes. */
+    /**
+     * Free and total memory of this backend's device in bytes, counting every process's use, as NVML
+     * reports them. Safe to call while ring kernels run: it does not enter a CUDA context (a
+     * {@code cuMemGetInfo} there could wait behind the persistent kernels).
+     *
+     * @throws IllegalStateException if NVML is not available
+     */
     public long[] deviceMemory() {
-        CudaContext c;
-        synchronized (this) {
-            c = context;
-        }
-        long[] free = new long[1];
-        long[] total = new long[1];
-        c.check("cuMemGetInfo", () -> cuMemGetInfo(free, total));
-        return new long[] {free[0], total[0]};
+        return NvmlDeviceMemory.freeAndTotal(device.pciBusId());
     }
 
     @Override

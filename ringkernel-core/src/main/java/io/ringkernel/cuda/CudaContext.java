@@ -244,11 +244,24 @@ final class CudaContext {
 
     // ------------------------------------------------------------ modules
 
-    /** The ring kernel's entry point from {@code cubin}, loaded once per context. */
-    synchronized CUfunction function(String key, byte[] cubin) {
+    /**
+     * The ring kernel's entry point from {@code cubin}, loaded once per context.
+     *
+     * @throws IllegalStateException if the module is not loaded yet and persistent kernels of this
+     *         context are running: loading a module waits for them (seen in a thread dump on the H100,
+     *         driver 580), and they never end, so the call would hang instead
+     */
+    synchronized CUfunction function(String key, byte[] cubin, String kernel) {
         CUfunction f = functions.get(key);
         if (f != null) {
             return f;
+        }
+        if (running > 0) {
+            throw new IllegalStateException("cannot create CUDA ring kernel '" + kernel + "' now: its handler and message "
+                    + "types need a CUDA module that is not loaded yet, and loading one waits for the " + running
+                    + " ring kernel(s) already running on " + device.name() + ", which never end. Create every kernel "
+                    + "with a new handler or new message types before launching any (kernels that share a handler and "
+                    + "types share a module and can be created at any time)");
         }
         CUmodule module = new CUmodule();
         check("cuModuleLoadData", () -> cuModuleLoadData(module, cubin));

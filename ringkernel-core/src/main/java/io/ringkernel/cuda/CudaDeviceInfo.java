@@ -3,6 +3,7 @@ package io.ringkernel.cuda;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
 import static jcuda.driver.JCudaDriver.cuDeviceGetName;
+import static jcuda.driver.JCudaDriver.cuDeviceGetPCIBusId;
 import static jcuda.driver.JCudaDriver.cuDeviceTotalMem;
 import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
 
@@ -23,9 +24,10 @@ import jcuda.driver.CUdevice_attribute;
  * @param multiprocessors SM count
  * @param maxSharedMemoryPerBlock bytes of shared memory a block may use without opting in
  * @param driverVersion driver API version as reported by {@code cuDriverGetVersion}, e.g. 13000
+ * @param pciBusId the device's PCI address ({@code domain:bus:device.function}), which NVML also knows it by
  */
 public record CudaDeviceInfo(int index, String name, int major, int minor, long totalMemory, int multiprocessors,
-        int maxSharedMemoryPerBlock, int driverVersion) {
+        int maxSharedMemoryPerBlock, int driverVersion, String pciBusId) {
 
     /** Oldest compute capability the runtime supports ({@code __nanosleep}, independent thread scheduling). */
     public static final int MIN_MAJOR = 7;
@@ -44,11 +46,14 @@ public record CudaDeviceInfo(int index, String name, int major, int minor, long 
         CudaDriver.check(cuDeviceTotalMem(mem, dev), "cuDeviceTotalMem");
         int[] version = new int[1];
         CudaDriver.check(cuDriverGetVersion(version), "cuDriverGetVersion");
+        String[] pciBusId = new String[1];
+        CudaDriver.check(cuDeviceGetPCIBusId(pciBusId, 32, dev), "cuDeviceGetPCIBusId");
         return new CudaDeviceInfo(index, new String(name, 0, len, StandardCharsets.UTF_8),
                 attribute(dev, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR),
                 attribute(dev, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR), mem[0],
                 attribute(dev, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT),
-                attribute(dev, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK), version[0]);
+                attribute(dev, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK), version[0],
+                pciBusId[0].trim());
     }
 
     private static int attribute(CUdevice dev, int attribute) {

@@ -96,7 +96,7 @@ final class CudaKernelEngine implements KernelEngine {
     public void start(KernelChannel channel) {
         this.channel = channel;
         CompileCache.Result compiled = backend.compile(source);
-        CUfunction function = context.function(compiled.key(), compiled.cubin());
+        CUfunction function = context.function(compiled.key(), compiled.cubin(), definition.id());
 
         int requestWords = definition.requestSlotWords();
         int responseWords = definition.responseSlotWords();

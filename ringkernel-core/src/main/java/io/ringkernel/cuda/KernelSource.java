@@ -33,7 +33,8 @@ public record KernelSource(String handlerFile, String text, boolean stateful, in
     /**
      * Assembles the source of {@code definition}.
      *
-     * @throws IllegalArgumentException if the definition has no CUDA source or the resource is missing
+     * @throws IllegalArgumentException if the definition has no CUDA source or the resource is missing, or
+     *         if two different records among its messages and state would be one C struct
      */
     public static KernelSource of(RingKernelDefinition<?, ?> definition) {
         String handler = definition.cudaSource();
@@ -43,9 +44,17 @@ public record KernelSource(String handlerFile, String text, boolean stateful, in
         }
         ClassLoader loader = definition.requestLayout().type().getClassLoader();
         StringBuilder out = new StringBuilder(16 * 1024);
-        out.append("// ring kernel '").append(definition.id()).append("', assembled by ringkernel\n");
+        // No kernel id in the text: kernels that share handler and types share one compiled module,
+        // so they can be created while others run (see CudaContext.function).
+        out.append("// ring kernel assembled by ringkernel\n");
         appendFile(out, RUNTIME, KernelSource.class.getClassLoader());
         out.append("\n// ---- message structs generated from the Java records\n");
+        Map<String, Class<?>> types = new LinkedHashMap<>();
+        checkStructNames(definition, types, definition.requestLayout());
+        checkStructNames(definition, types, definition.responseLayout());
+        if (definition.stateLayout() != null) {
+            checkStructNames(definition, types, definition.stateLayout());
+        }
         Map<String, String> structs = new LinkedHashMap<>();
         collect(structs, definition.requestLayout());
         collect(structs, definition.responseLayout());
@@ -72,6 +81,26 @@ public record KernelSource(String handlerFile, String text, boolean stateful, in
         out.append('\n');
         appendFile(out, LOOP, KernelSource.class.getClassLoader());
         return new KernelSource(handler, out.toString(), stateful, entryBytes);
+    }
+
+    /**
+     * Structs are emitted once per name, so two records with one simple name (say
+     * {@code Orders.Item} in the request and {@code Stock.Item} in the response) would leave one of
+     * them with the other's fields. A single layout refuses that itself; this covers request,
+     * response and state together.
+     */
+    private static void checkStructNames(RingKernelDefinition<?, ?> definition, Map<String, Class<?>> types,
+            MessageLayout<?> layout) {
+        Class<?> other = types.putIfAbsent(layout.cStructName(), layout.type());
+        if (other != null && other != layout.type()) {
+            throw new IllegalArgumentException("kernel '" + definition.id() + "': " + layout.type().getName() + " and "
+                    + other.getName() + " would both be C struct " + layout.cStructName() + "; rename one of them");
+        }
+        for (LayoutField f : layout.fields()) {
+            if (f.nested() != null) {
+                checkStructNames(definition, types, f.nested());
+            }
+        }
     }
 
     private static void collect(Map<String, String> structs, MessageLayout<?> layout) {

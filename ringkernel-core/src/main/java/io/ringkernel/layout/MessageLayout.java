@@ -7,13 +7,17 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.RecordComponent;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The fixed-size, C-compatible memory layout of a message record, derived once per record type.
@@ -23,8 +27,9 @@ import java.util.Set;
  * same kind. Fields are laid out in declaration order with natural alignment and explicit padding,
  * exactly as a C compiler lays out the struct printed by {@link #cStruct()}; the struct's size is a
  * multiple of its alignment. Anything else (strings, boxed types, collections, unannotated arrays,
- * enums, non-record classes) is rejected by {@link #of(Class)} with a {@link LayoutException}
- * naming the record and the component.
+ * enums, non-record classes, records that contain themselves, names that are C/C++ keywords or clash
+ * with generated struct members, two records with one simple name) is rejected by {@link #of(Class)}
+ * with a {@link LayoutException} naming the record and the component.
  *
  * <p>{@link #encode} and {@link #decode} convert between a record and its little-endian bytes.
  *
@@ -40,19 +45,42 @@ public final class MessageLayout<T> {
     private static final ClassValue<Object> CACHE = new ClassValue<>() {
         @Override
         protected Object computeValue(Class<?> type) {
+            Deque<Class<?>> deriving = DERIVING.get();
+            deriving.addLast(type);
             try {
                 return new MessageLayout<>(type);
             } catch (LayoutException e) {
                 return e;
+            } finally {
+                deriving.removeLast();
             }
         }
     };
 
+    /**
+     * The records whose layouts this thread is deriving, outermost first. ClassValue does not detect
+     * a type that needs its own value while computing it, so a record that contains itself would
+     * recurse until the stack overflows; a nested type already here is refused as a cycle instead.
+     */
+    private static final ThreadLocal<Deque<Class<?>>> DERIVING = ThreadLocal.withInitial(ArrayDeque::new);
+
+    /**
+     * C11 and C++20 keywords, alternative operator tokens included ({@code and}, {@code or}, ...):
+     * NVRTC compiles the generated structs as C++. Java keywords among them never reach here.
+     */
     private static final Set<String> C_KEYWORDS = Set.of(
-            "auto", "register", "signed", "unsigned", "struct", "union", "typedef", "sizeof", "extern",
-            "inline", "restrict", "volatile", "const", "float", "double", "int", "long", "short", "char",
-            "void", "enum", "goto", "default", "template", "typename", "namespace", "operator", "friend",
-            "delete", "new", "mutable", "explicit", "virtual", "using", "bool", "asm", "static", "this");
+            "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "char", "char8_t",
+            "char16_t", "char32_t", "compl", "concept", "const", "consteval", "constexpr", "constinit", "const_cast",
+            "co_await", "co_return", "co_yield", "decltype", "default", "delete", "double", "dynamic_cast", "enum",
+            "explicit", "export", "extern", "float", "friend", "goto", "inline", "int", "long", "mutable",
+            "namespace", "new", "noexcept", "not", "not_eq", "nullptr", "operator", "or", "or_eq", "register",
+            "reinterpret_cast", "requires", "restrict", "short", "signed", "sizeof", "static", "static_assert",
+            "static_cast", "struct", "template", "this", "thread_local", "typedef", "typeid", "typename", "union",
+            "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "xor", "xor_eq", "_Alignas", "_Alignof",
+            "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn", "_Static_assert", "_Thread_local");
+
+    /** Member names {@link #cStruct()} generates for padding and for an empty struct. */
+    private static final Pattern GENERATED_NAMES = Pattern.compile("_pad[0-9]+|_empty");
 
     private final Class<T> type;
     private final List<LayoutField> fields;
@@ -62,6 +90,8 @@ public final class MessageLayout<T> {
     private final MethodHandle[] getters;
     private final Constructor<?> constructor;
     private final LayoutField key;
+    /** C struct name to record type, for this record and every record nested in it. */
+    private final Map<String, Class<?>> structs;
 
     @SuppressWarnings("unchecked")
     private MessageLayout(Class<?> type) {
@@ -76,12 +106,24 @@ public final class MessageLayout<T> {
         int offset = 0;
         int maxAlign = 1;
         LayoutField keyField = null;
+        Map<String, Class<?>> structNames = new LinkedHashMap<>();
+        structNames.put(type.getSimpleName(), type);
+        Set<String> members = new HashSet<>();
         MethodHandles.Lookup lookup = MethodHandles.publicLookup();
         for (int i = 0; i < components.length; i++) {
             RecordComponent c = components[i];
             String where = type.getSimpleName() + "." + c.getName();
             if (C_KEYWORDS.contains(c.getName())) {
                 throw new LayoutException(where + ": the name is a C/C++ keyword and cannot name a struct field");
+            }
+            if (GENERATED_NAMES.matcher(c.getName()).matches()) {
+                throw new LayoutException(where + ": the name is reserved for the padding fields of the C struct");
+            }
+            if (!members.add(c.getName())) {
+                // Component names are unique, so the clash is with a generated <array>_length member.
+                String array = c.getName().substring(0, c.getName().length() - "_length".length());
+                throw new LayoutException(where + ": the name clashes with the uint32_t that holds the element count"
+                        + " of @MaxLength array " + type.getSimpleName() + "." + array + " in the C struct");
             }
             Class<?> ct = c.getType();
             Length fixed = c.getAnnotation(Length.class);
@@ -106,6 +148,11 @@ public final class MessageLayout<T> {
                 }
                 int lengthOffset = -1;
                 if (max != null) {
+                    if (!members.add(c.getName() + "_length")) {
+                        throw new LayoutException(where + ": the C struct holds its element count in "
+                                + c.getName() + "_length, which clashes with the component " + type.getSimpleName()
+                                + "." + c.getName() + "_length");
+                    }
                     offset = align(offset, 4);
                     lengthOffset = offset;
                     offset += 4;
@@ -126,6 +173,7 @@ public final class MessageLayout<T> {
                         et = ElementType.BUFFER;
                     } else if (ct.isRecord()) {
                         nested = nestedLayout(where, ct);
+                        addStructs(where, structNames, nested);
                         et = ElementType.RECORD;
                     } else {
                         throw new LayoutException(where + ": unsupported type " + ct.getName()
@@ -171,6 +219,7 @@ public final class MessageLayout<T> {
         list.forEach(f -> names.put(f.name(), f));
         this.byName = Collections.unmodifiableMap(names);
         this.key = keyField;
+        this.structs = Collections.unmodifiableMap(structNames);
         try {
             Class<?>[] types = new Class<?>[components.length];
             for (int i = 0; i < components.length; i++) {
@@ -203,10 +252,34 @@ public final class MessageLayout<T> {
     }
 
     private static MessageLayout<?> nestedLayout(String where, Class<?> ct) {
+        Deque<Class<?>> deriving = DERIVING.get();
+        if (deriving.contains(ct)) {
+            StringBuilder cycle = new StringBuilder();
+            boolean inCycle = false;
+            for (Class<?> t : deriving) {
+                inCycle |= t == ct;
+                if (inCycle) {
+                    cycle.append(t.getSimpleName()).append(" -> ");
+                }
+            }
+            throw new LayoutException(where + ": " + ct.getSimpleName() + " contains itself (" + cycle
+                    + ct.getSimpleName() + "); a C struct cannot hold itself by value, use a BufferHandle");
+        }
         try {
             return of(ct);
         } catch (LayoutException e) {
             throw new LayoutException(where + ": nested record is not a valid message: " + e.getMessage());
+        }
+    }
+
+    /** Adds the struct names of a nested layout, refusing two different records under one C name. */
+    private static void addStructs(String where, Map<String, Class<?>> names, MessageLayout<?> nested) {
+        for (Map.Entry<String, Class<?>> e : nested.structs.entrySet()) {
+            Class<?> other = names.putIfAbsent(e.getKey(), e.getValue());
+            if (other != null && other != e.getValue()) {
+                throw new LayoutException(where + ": " + e.getValue().getName() + " and " + other.getName()
+                        + " would both be C struct " + e.getKey() + "; rename one of them");
+            }
         }
     }
 

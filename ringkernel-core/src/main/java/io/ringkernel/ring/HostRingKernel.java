@@ -74,6 +74,10 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     private Histogram latencyInterval;
 
     private volatile Runnable onDisposed = () -> { };
+    /** Set once, before launch, when the kernel joins a network ({@link KernelRoutes#wire}). */
+    private volatile KernelRoutes routes;
+    /** Sessions launched so far; a session's number tells its forwarded replies from an earlier one's. */
+    private int launches;
     private volatile KernelState state = KernelState.CREATED;
     private volatile Session session;
     private volatile String lastError;
@@ -144,7 +148,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                 throw illegal("launch", s);
             }
             retireSession();
-            Session next = new Session(engines.get());
+            Session next = new Session(engines.get(), ++launches & KernelRoutes.EPOCH_MASK);
             try {
                 next.allocate();
                 // Published before the loop starts, so a loop that dies at once is reported against this session.
@@ -218,6 +222,11 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("timeout must not be negative: " + timeout);
+        }
+        if (timeout.compareTo(RingKernelDefinition.MAX_TIMEOUT) > 0) {
+            // Checked before anything changes: stop() times the drain in nanoseconds.
+            throw new IllegalArgumentException("timeout must be at most " + RingKernelDefinition.MAX_TIMEOUT
+                    + " (Long.MAX_VALUE nanoseconds): " + timeout);
         }
         lifecycle.lock();
         try {
@@ -373,6 +382,100 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             return true;
         } finally {
             s.exit();
+        }
+    }
+
+    /** Joins a network; called by {@link KernelRoutes#wire} before launch. */
+    void joinNetwork(KernelRoutes network) {
+        if (state != KernelState.CREATED || routes != null) {
+            throw new IllegalStateException("kernel '" + id() + "' can join one network, before launch; it is " + state
+                    + (routes != null ? " and in a network already" : ""));
+        }
+        this.routes = network;
+    }
+
+    /**
+     * Accepts a message that another kernel's handler sends, under this kernel's backpressure policy.
+     *
+     * @param origin 0 for a one-way message; else the network index plus one of the kernel whose
+     *        caller waits for the reply, with {@code correlation} its id there
+     * @return {@code false} if dropped (DROP_NEWEST and full)
+     * @throws MessageRejectedException if refused (REJECT, or BLOCK timed out)
+     * @throws IllegalStateException if this kernel does not accept messages now
+     */
+    boolean acceptLinked(Object message, long correlation, int origin) {
+        ByteBuffer scratch = scratch(requestStride);
+        requestLayout.encode(requestLayout.type().cast(message), scratch, 0);
+        Session s = enterAccepting();
+        try {
+            long seq = s.claim(1, false, definition.backpressure());
+            if (seq == MessageRing.FULL) {
+                dropped.increment();
+                return false;
+            }
+            if (origin == 0) {
+                s.requests.publish(seq, 0, seq, 0, scratch, 0, requestChunks);
+            } else {
+                s.requests.publish(seq, MessageRing.FLAG_REPLY, correlation, origin, scratch, 0, requestChunks);
+            }
+            if (s.stopped) {
+                // Published after the session's last sweep: it will never be handled, so the sender's
+                // handler fails with this instead (and with it the request it was answering, if any).
+                throw new IllegalStateException("kernel '" + id() + "' stopped while a message was sent to it");
+            }
+            accepted.increment();
+            return true;
+        } finally {
+            s.exit();
+        }
+    }
+
+    /** Whether {@code thread} is dispatching this kernel's replies now. */
+    boolean isDrainingReplies(Thread thread) {
+        Session s = session;
+        return s != null && s.drainer == thread;
+    }
+
+    /** The number of the current session, which forwarded requests carry back ({@link KernelRoutes#originOf}). */
+    int sessionEpoch() {
+        Session s = session;
+        return s != null ? s.epoch : 0;
+    }
+
+    /**
+     * The current session if it is the one that sent request {@code correlation} (a reply that
+     * arrives after a relaunch belongs to a request the old session already failed), else null.
+     */
+    private Session owner(long correlation, int epoch) {
+        Session s = session;
+        if (s == null || s.epoch != epoch || s.correlations[(int) (correlation & s.pendingMask)] != correlation) {
+            return null;
+        }
+        return s;
+    }
+
+    /** Completes this kernel's waiting caller with a reply that a kernel downstream produced. */
+    void completeForwarded(long correlation, int epoch, int status, ByteBuffer reply) {
+        Session s = owner(correlation, epoch);
+        if (s != null) {
+            s.complete(correlation, status, reply);
+        }
+    }
+
+    /** Records why a kernel downstream failed on this kernel's request {@code correlation}. */
+    void forwardedFailed(long correlation, int epoch, Throwable cause) {
+        Session s = owner(correlation, epoch);
+        if (s != null) {
+            lastError = "a kernel downstream failed on message " + correlation + ": " + cause;
+            s.errors.set((int) (correlation & s.pendingMask), cause);
+        }
+    }
+
+    /** Fails this kernel's request {@code correlation}: the kernel it was forwarded to stopped before answering. */
+    void forwardedLost(long correlation, int epoch, Throwable cause) {
+        Session s = owner(correlation, epoch);
+        if (s != null) {
+            s.failOne((int) (correlation & s.pendingMask), cause);
         }
     }
 
@@ -557,8 +660,10 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         if (s == null) {
             return;
         }
-        if (s.drainer == Thread.currentThread()) {
-            throw new IllegalStateException("blocking on a reply of kernel '" + id() + "' inside one of its reply callbacks"
+        KernelRoutes r = routes;
+        if (s.drainer == Thread.currentThread() || r != null && r.isDrainingReplies(Thread.currentThread())) {
+            // In a network, callbacks of forwarded requests run on the draining thread of the kernel that answered.
+            throw new IllegalStateException("blocking on a reply of kernel '" + id() + "' inside a reply callback"
                     + " would deadlock; compose with thenCompose/thenApply instead");
         }
         // The engine (CPU loop or CUDA reply pump) dispatches replies as it publishes them; a waiter
@@ -644,22 +749,29 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         volatile boolean live = true;
         volatile boolean accepting = true;
         volatile boolean stopped;
+        /** Why the session stopped (its first failure sweep's cause), written before that sweep sets {@link #stopped}. */
+        volatile Throwable stopCause;
         volatile boolean failed;
         volatile Thread drainer;
         final AtomicBoolean draining = new AtomicBoolean();
         MessageRing requests;
         MessageRing responses;
         ControlBlock control;
+        final int epoch;
         final AtomicReferenceArray<ReplyFuture<O>> pending;
+        /** The correlation id each reply-table entry was last used for (written before the entry's future). */
+        final long[] correlations;
         final AtomicReferenceArray<Throwable> errors;
         final long[] sendNanos;
         final int pendingMask;
         final MessageRing.ClaimGuard replyGuard;
         final ByteBuffer replyScratch;
 
-        Session(KernelEngine engine) {
+        Session(KernelEngine engine, int epoch) {
             this.engine = engine;
+            this.epoch = epoch;
             int table = definition.capacity() * 2;
+            this.correlations = new long[table];
             this.pending = new AtomicReferenceArray<>(table);
             this.errors = new AtomicReferenceArray<>(table);
             this.sendNanos = new long[table];
@@ -788,10 +900,12 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         void publishRequest(long seq, ReplyFuture<O> future, ByteBuffer payload, int offset) {
             int idx = (int) (seq & pendingMask);
             sendNanos[idx] = System.nanoTime();
+            correlations[idx] = seq;
             pending.set(idx, future);
             requests.publish(seq, MessageRing.FLAG_REPLY, seq, 0, payload, offset, requestChunks);
             if (stopped) {
-                failOne(idx, new KernelTerminatedException("kernel '" + id() + "' stopped while the message was sent", null));
+                failOne(idx, new KernelTerminatedException("kernel '" + id() + "' stopped while the message was sent",
+                        stopCause));
             }
         }
 
@@ -817,6 +931,9 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         }
 
         int failAll(Throwable cause) {
+            if (stopCause == null) {
+                stopCause = cause;
+            }
             stopped = true;
             int n = 0;
             for (int i = 0; i <= pendingMask; i++) {
@@ -824,7 +941,28 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                     n++;
                 }
             }
+            failForwardedInRing(cause);
             return n;
+        }
+
+        /**
+         * Requests that other kernels forwarded here and that this session will now never answer:
+         * their callers wait in the origins' reply tables, so fail them there. Scans from the last
+         * released slot (slots are released in groups, so some were answered already; the origin's
+         * entry then no longer matches and nothing happens).
+         */
+        private void failForwardedInRing(Throwable cause) {
+            KernelRoutes r = routes;
+            if (r == null || requests == null) {
+                return;
+            }
+            ByteBuffer slot = ByteBuffer.allocate(requests.slotWords() * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (long seq = requests.consumerIndex(); seq < requests.producerIndex(); seq++) {
+                if (requests.tryRead(seq, slot) && (slot.getInt(0) & MessageRing.FLAG_REPLY) != 0 && slot.getInt(12) != 0) {
+                    r.forwardedLost(slot.getInt(12), MessageRing.correlationOf(slot), new KernelTerminatedException(
+                            "kernel '" + id() + "' stopped before answering a request forwarded to it", cause));
+                }
+            }
         }
 
         // -------- KernelChannel
@@ -896,8 +1034,18 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         }
 
         private void dispatch(ByteBuffer r) {
-            int status = r.getInt(0);
+            int word = r.getInt(0);
             long correlation = MessageRing.correlationOf(r);
+            int origin = word >>> MessageRing.ORIGIN_SHIFT;
+            int status = word & ((1 << MessageRing.ORIGIN_SHIFT) - 1);
+            if (origin != 0) {
+                routes.completeForwarded(origin, correlation, status, r);
+            } else {
+                complete(correlation, status, r);
+            }
+        }
+
+        void complete(long correlation, int status, ByteBuffer r) {
             int idx = (int) (correlation & pendingMask);
             long sent = sendNanos[idx];
             Throwable error = status == MessageRing.STATUS_OK ? null : errors.getAndSet(idx, null);
@@ -925,6 +1073,24 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         }
 
         @Override
+        public KernelRoutes routes() {
+            return routes;
+        }
+
+        @Override
+        public void handlerFailed(long correlation, int origin, Throwable cause, boolean replyExpected) {
+            if (origin == 0) {
+                handlerFailed(correlation, cause, replyExpected);
+            } else {
+                lastError = "handler failed on a message forwarded for kernel '" + routes.originKernel(origin).id() + "': "
+                        + cause;
+                if (replyExpected) {
+                    routes.forwardedFailed(origin, correlation, cause);
+                }
+            }
+        }
+
+        @Override
         public void handlerFailed(long correlation, Throwable cause, boolean replyExpected) {
             lastError = "handler failed on message " + correlation + ": " + cause;
             if (replyExpected) {
@@ -934,7 +1100,9 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
 
         @Override
         public void engineFailed(Throwable cause) {
+            KernelTerminatedException failure = new KernelTerminatedException("kernel '" + id() + "' failed: " + cause, cause);
             lastError = "kernel failed: " + cause;
+            stopCause = failure;
             failed = true;
             accepting = false;
             stopped = true;
@@ -949,7 +1117,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             } else if (session == this) {
                 state = KernelState.FAILED;
             }
-            failAll(new KernelTerminatedException("kernel '" + id() + "' failed: " + cause, cause));
+            failAll(failure);
         }
     }
 }

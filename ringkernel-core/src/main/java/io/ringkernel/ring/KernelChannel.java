@@ -27,6 +27,15 @@ public interface KernelChannel {
      */
     int drainReplies(int limit);
 
+    /** The routes of the network the kernel belongs to ({@link KernelRoutes}), or {@code null} if it belongs to none. */
+    KernelRoutes routes();
+
+    /**
+     * Records why the handler failed on the request with this correlation id and origin (see
+     * {@link MessageRing#ORIGIN_SHIFT}), before its error reply is published.
+     */
+    void handlerFailed(long correlation, int origin, Throwable cause, boolean replyExpected);
+
     /** Records why the handler failed on the request with this correlation id, before its error reply is published. */
     void handlerFailed(long correlation, Throwable cause, boolean replyExpected);
 

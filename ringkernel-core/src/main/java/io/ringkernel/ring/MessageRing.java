@@ -53,6 +53,12 @@ public final class MessageRing {
     public static final int STATUS_OK = 0;
     /** Response status: the handler failed; chunk 3 (aux) carries a backend error code. */
     public static final int STATUS_FAILED = 1;
+    /**
+     * Kernel-to-kernel messages: a forwarded request carries its origin (the network index of the
+     * kernel whose caller waits, plus one) in chunk 3 (aux); its reply carries the same value in the
+     * status chunk's bits from this shift up. 0 means the kernel's own caller.
+     */
+    public static final int ORIGIN_SHIFT = 8;
     /** Sentinel returned by {@link #tryClaim} when the ring has no room. */
     public static final long FULL = -1;
 

@@ -7,10 +7,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -147,6 +150,88 @@ class CudaFaultTest {
     @Test
     void illegalAddressFailsTheKernelWithTheCudaError() {
         faultFailsTheKernelAndCudaReportsItself(2, "CUDA_ERROR_ILLEGAL_ADDRESS");
+    }
+
+    /**
+     * A trap while four producers push batches at full speed: within a bounded time every accepted
+     * message ends answered (correctly) or failed with the CUDA error as the cause, and the producers
+     * are refused from then on.
+     */
+    @Test
+    void trapUnderLoadEndsEveryAcceptedMessageWithinBoundedTime() throws Exception {
+        int producers = 4;
+        ConcurrentLinkedQueue<Sent> accepted = new ConcurrentLinkedQueue<>();
+        AtomicLong refused = new AtomicLong();
+        try (CudaBackend backend = GpuSupport.backendOrSkip();
+                RingKernel<ProbeRequest, ProbeResponse> k = faultKernel(backend, "trap-under-load")) {
+            k.launch();
+            k.activate();
+            List<Thread> threads = new ArrayList<>();
+            for (int p = 0; p < producers; p++) {
+                long base = (long) p << 40;
+                Thread t = new Thread(() -> {
+                    for (long seq = base; ; seq += 64) {
+                        List<ProbeRequest> batch = new ArrayList<>(64);
+                        for (int i = 0; i < 64; i++) {
+                            batch.add(request(seq + i, 0));
+                        }
+                        try {
+                            List<CompletableFuture<ProbeResponse>> replies = k.sendBatch(batch);
+                            for (int i = 0; i < 64; i++) {
+                                accepted.add(new Sent(seq + i, replies.get(i)));
+                            }
+                        } catch (IllegalStateException failed) {
+                            refused.incrementAndGet();
+                            return;
+                        }
+                    }
+                }, "trap-under-load-producer-" + p);
+                t.start();
+                threads.add(t);
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (k.telemetry().processed() < 50_000 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            CompletableFuture<ProbeResponse> trap = k.send(request(1L << 50, 1));
+            long trapAt = System.nanoTime();
+            CudaException cause = cudaCause(trap);
+            for (Thread t : threads) {
+                t.join(TimeUnit.SECONDS.toMillis(20));
+                assertThat(t.isAlive()).as("producer %s stopped", t.getName()).isFalse();
+            }
+            long answered = 0;
+            long failed = 0;
+            for (Sent sent : accepted) {
+                try {
+                    assertThat(sent.reply().get(Math.max(1, 20_000_000_000L - (System.nanoTime() - trapAt)),
+                            TimeUnit.NANOSECONDS).sequence()).isEqualTo(sent.sequence());
+                    answered++;
+                } catch (ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOf(KernelTerminatedException.class);
+                    assertThat(cudaErrorName(e.getCause())).isEqualTo(cause.errorName());
+                    failed++;
+                }
+            }
+            System.out.printf("trap under load: %d answered, %d failed with %s, all ended %.1f ms after the trap was sent%n",
+                    answered, failed, cause.errorName(), (System.nanoTime() - trapAt) / 1e6);
+            assertThat(answered + failed).isEqualTo(accepted.size());
+            assertThat(answered).isPositive();
+            assertThat(refused.get()).isEqualTo(producers);
+            assertThat(k.state()).isEqualTo(KernelState.FAILED);
+        }
+    }
+
+    private record Sent(long sequence, CompletableFuture<ProbeResponse> reply) {
+    }
+
+    private static String cudaErrorName(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof CudaException cuda) {
+                return cuda.errorName();
+            }
+        }
+        return null;
     }
 
     @Test

@@ -29,7 +29,8 @@ class KernelSourceTest {
                 RunningSumKernels.definition("running-sum").build(), ProbeKernels.definition("probe").build());
     }
 
-    static final CudaDeviceInfo H100 = new CudaDeviceInfo(0, "H100 (offline)", 9, 0, 80L << 30, 132, 48 * 1024, 13000);
+    static final CudaDeviceInfo H100 = new CudaDeviceInfo(0, "H100 (offline)", 9, 0, 80L << 30, 132, 48 * 1024, 13000,
+            "00000000:00:00.0");
 
     @Test
     void assemblesRuntimeStructsAndHandlerWithLineDirectives() throws IOException {

@@ -18,19 +18,22 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 import io.ringkernel.RingKernel;
-import io.ringkernel.cpu.CpuBackend;
+import io.ringkernel.backend.Backend;
+import io.ringkernel.backend.BackendSelection;
+import io.ringkernel.cuda.CudaBackend;
 import io.ringkernel.examples.VectorAddKernels;
 import io.ringkernel.examples.VectorAddRequest;
 import io.ringkernel.examples.VectorAddResponse;
 import io.ringkernel.memory.NativeMemory;
 
 /**
- * Soak test of the CPU backend: steady, paced VectorAdd load from several producers for a given
- * duration, every reply checked; every sample interval it records heap after GC, off-heap bytes
- * allocated minus freed, live threads, and the interval's round-trip latency; each interval it
- * also creates, uses and closes a short-lived kernel so allocation and release are exercised.
+ * Soak test: steady, paced VectorAdd load from several producers for a given duration, every reply
+ * checked; every sample interval it records heap after GC, off-heap bytes allocated minus freed
+ * (pinned host memory included on CUDA), live threads, device memory in use (CUDA; 0 on the CPU)
+ * and the interval's round-trip latency; each interval it also creates, uses and closes a
+ * short-lived kernel so allocation and release are exercised.
  *
- * <pre>java -cp benchmarks.jar io.ringkernel.benchmarks.soak.SoakRunner MINUTES RATE_PER_SECOND PRODUCERS OUT.csv</pre>
+ * <pre>java -cp benchmarks.jar io.ringkernel.benchmarks.soak.SoakRunner MINUTES RATE_PER_SECOND PRODUCERS OUT.csv [cpu|cuda]</pre>
  *
  * Exits non-zero if any reply was wrong or any message was lost.
  */
@@ -46,6 +49,7 @@ public final class SoakRunner {
         int rate = Integer.parseInt(args.length > 1 ? args[1] : "20000");
         int producers = Integer.parseInt(args.length > 2 ? args[2] : "2");
         Path out = Path.of(args.length > 3 ? args[3] : "soak.csv");
+        String backendName = args.length > 4 ? args[4] : "cpu";
         Duration sample = Duration.ofSeconds(Long.parseLong(System.getProperty("soak.sampleSeconds", "60")));
 
         Recorder latency = new Recorder(3);
@@ -53,13 +57,14 @@ public final class SoakRunner {
         AtomicLong answered = new AtomicLong();
         AtomicLong wrong = new AtomicLong();
         long end = System.nanoTime() + duration.toNanos();
-        try (CpuBackend backend = new CpuBackend();
+        try (Backend backend = BackendSelection.select(backendName, 0).backend();
                 RingKernel<VectorAddRequest, VectorAddResponse> kernel =
                         backend.createKernel(VectorAddKernels.inline("soak").capacity(4096).build());
                 PrintWriter csv = new PrintWriter(Files.newBufferedWriter(out))) {
             kernel.launch();
             kernel.activate();
-            csv.println("minute,utc,messages,wrong,heap_used_mb,offheap_live_bytes,threads,p50_us,p99_us,p999_us,max_us");
+            System.out.println("soak on " + backend.name() + ": " + kernel.device());
+            csv.println("minute,utc,messages,wrong,heap_used_mb,offheap_live_bytes,threads,device_used_mb,p50_us,p99_us,p999_us,max_us");
             List<Thread> threads = new ArrayList<>();
             for (int p = 0; p < producers; p++) {
                 int producer = p;
@@ -77,8 +82,9 @@ public final class SoakRunner {
                 System.gc();
                 long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
                 long offHeap = NativeMemory.allocatedBytes() - NativeMemory.freedBytes();
-                csv.printf("%d,%s,%d,%d,%.1f,%d,%d,%.1f,%.1f,%.1f,%.1f%n", ++minute, Instant.now(), answered.get(), wrong.get(),
-                        heap / 1e6, offHeap, Thread.activeCount(), interval.getValueAtPercentile(50) / 1e3,
+                csv.printf("%d,%s,%d,%d,%.1f,%d,%d,%.1f,%.1f,%.1f,%.1f,%.1f%n", ++minute, Instant.now(), answered.get(),
+                        wrong.get(), heap / 1e6, offHeap, Thread.activeCount(), deviceUsedBytes(backend) / 1e6,
+                        interval.getValueAtPercentile(50) / 1e3,
                         interval.getValueAtPercentile(99) / 1e3, interval.getValueAtPercentile(99.9) / 1e3,
                         interval.getMaxValue() / 1e3);
                 csv.flush();
@@ -96,7 +102,16 @@ public final class SoakRunner {
         System.out.printf("off-heap live after close: %d bytes%n", NativeMemory.allocatedBytes() - NativeMemory.freedBytes());
     }
 
-    private static void exerciseShortLivedKernel(CpuBackend backend) {
+    /** Device memory in use on the whole device (all processes), as the driver reports it; 0 on the CPU. */
+    private static long deviceUsedBytes(Backend backend) {
+        if (backend instanceof CudaBackend cuda) {
+            long[] freeAndTotal = cuda.deviceMemory();
+            return freeAndTotal[1] - freeAndTotal[0];
+        }
+        return 0;
+    }
+
+    private static void exerciseShortLivedKernel(Backend backend) {
         try (RingKernel<VectorAddRequest, VectorAddResponse> k =
                 backend.createKernel(VectorAddKernels.inline("soak-short-lived").capacity(256).build())) {
             k.launch();

@@ -25,7 +25,8 @@ import io.ringkernel.telemetry.LatencySnapshot;
 /**
  * The {@code ringkernels} Actuator endpoint: the backend and why it was chosen, every backend's
  * detection report, and each kernel's state, queues, counters, throughput, latency, heartbeat and
- * last error. Write operations activate or deactivate one kernel; they need
+ * last error, plus what each {@link RingKernelDetailsContributor} adds under {@code details}. Write
+ * operations activate or deactivate one kernel; they need
  * {@code management.endpoint.ringkernels.access=unrestricted} since the endpoint is read-only by
  * default.
  *
@@ -37,10 +38,20 @@ import io.ringkernel.telemetry.LatencySnapshot;
 public class RingKernelsEndpoint {
 
     private final RingKernelRuntime runtime;
+    private final List<RingKernelDetailsContributor> contributors;
 
     /** @param runtime the kernels to report on */
     public RingKernelsEndpoint(RingKernelRuntime runtime) {
+        this(runtime, List.of());
+    }
+
+    /**
+     * @param runtime the kernels to report on
+     * @param contributors extra per-kernel details, in the order they appear
+     */
+    public RingKernelsEndpoint(RingKernelRuntime runtime, List<RingKernelDetailsContributor> contributors) {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
+        this.contributors = List.copyOf(contributors);
     }
 
     /** The backend and every kernel. */
@@ -89,7 +100,7 @@ public class RingKernelsEndpoint {
         return describe(k);
     }
 
-    private static KernelDescriptor describe(ManagedKernel k) {
+    private KernelDescriptor describe(ManagedKernel k) {
         KernelTelemetry t = k.telemetry();
         RingKernelDefinition<?, ?> d = k.definition();
         KernelSettings s = k.settings();
@@ -103,7 +114,19 @@ public class RingKernelsEndpoint {
                 t.lastError(),
                 new SettingsDescriptor(d.capacity(), d.backpressure().name(), d.blockTimeout().toString(),
                         d.shutdownTimeout().toString(), s.autoActivate(), s.gridSize(), s.blockSize()),
-                k.restartStatus());
+                k.restartStatus(),
+                details(k.id()));
+    }
+
+    private Map<String, Object> details(String id) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        for (RingKernelDetailsContributor c : contributors) {
+            Object d = c.details(id);
+            if (d != null) {
+                details.put(c.name(), d);
+            }
+        }
+        return details;
     }
 
     /**
@@ -157,11 +180,12 @@ public class RingKernelsEndpoint {
      * @param lastError last handler or kernel failure, or {@code null}
      * @param settings the settings it runs with
      * @param restart restart bookkeeping
+     * @param details what {@link RingKernelDetailsContributor}s add, by their name
      */
     public record KernelDescriptor(String id, String backend, String device, String state, boolean wantActive,
             QueueDescriptor queues, MessagesDescriptor messages, double throughputPerSecond,
             LatencyDescriptor latencyNanos, Double heartbeatAgeMillis, String lastError, SettingsDescriptor settings,
-            ManagedKernel.RestartStatus restart) implements OperationResponseBody {
+            ManagedKernel.RestartStatus restart, Map<String, Object> details) implements OperationResponseBody {
     }
 
     /**
