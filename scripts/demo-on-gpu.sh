@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the demo service on a GPU machine without a JDK and drives it with curl: the kernels, a
-# VectorAdd, sensor readings, a load run, the endpoint and health. Prints everything it got.
+# VectorAdd, sensor readings, the kernel pipeline, a load run, the endpoint and health. Prints
+# everything it got.
 #   scripts/demo-on-gpu.sh RUN_DIR [OUT_DIR]
 # RUN_DIR holds jre.tar.xz and demo-app.jar (the Boot fat jar of demo-app). Make the runtime with
 #   ../shared/tools/portable-jre.sh RUN_DIR java.base,java.logging,java.management,java.naming,java.sql,\
@@ -18,8 +19,7 @@ java=/tmp/rk-demo/jre/bin/java
 command -v curl >/dev/null || { echo "curl is missing on this machine" >&2; exit 2; }
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out/gpu.txt"
 
-# The demo's kernel pipeline needs links between kernels, which run on the CPU backend only (issue 7).
-"$java" -jar "$run/demo-app.jar" --ringkernel.backend=auto --demo.pipeline.enabled=false --server.port=8080 > "$out/demo.log" 2>&1 &
+"$java" -jar "$run/demo-app.jar" --ringkernel.backend=auto --server.port=8080 > "$out/demo.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 90); do
   curl -sf localhost:8080/actuator/health >/dev/null && break
@@ -41,6 +41,12 @@ say() { echo; echo "\$ $*"; "$@"; echo; }
     curl -s -m 120 -XPOST localhost:8080/api/sensors/42/readings -H 'Content-Type: application/json' -d "{\"value\":$v}"; echo
   done
   say curl -s -m 120 localhost:8080/api/sensors/42
+  # The pipeline's kernels send to each other, which runs on the CPU backend beside the GPU kernels.
+  for v in 10 11 10 11 10 11 10 11 10 11 10 11 500; do
+    curl -s -m 120 -XPOST localhost:8080/api/pipeline/sensors/7/readings -H 'Content-Type: application/json' -d "{\"value\":$v}"; echo
+  done
+  sleep 1
+  say curl -s -m 120 localhost:8080/api/pipeline/sensors/7/alerts
   say curl -s -m 120 -XPOST localhost:8080/api/load -H 'Content-Type: application/json' -d '{"messages":1000000,"producers":8}'
   say curl -s -m 120 localhost:8080/actuator/ringkernels
   say curl -s -m 120 localhost:8080/actuator/health

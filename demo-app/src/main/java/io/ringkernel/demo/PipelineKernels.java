@@ -14,7 +14,8 @@ import io.ringkernel.StatefulHandler;
  * into the sensor's statistics, answers the original caller, and publishes anomalies to the topic
  * {@code alerts}; its two subscribers, {@code alert-counts} and {@code alert-severity}, keep per-sensor
  * summaries. Links run on the CPU backend (device-resident links are not built yet), so on a GPU
- * machine the demo runs with {@code demo.pipeline.enabled=false}.
+ * machine these kernels run on the CPU next to the GPU's. {@code demo.pipeline.enabled=false} leaves
+ * the pipeline out.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnBooleanProperty(name = "demo.pipeline.enabled", matchIfMissing = true)

@@ -23,6 +23,7 @@ import io.ringkernel.RingKernelDefinition;
 import io.ringkernel.backend.Backend;
 import io.ringkernel.backend.BackendDetection;
 import io.ringkernel.backend.BackendSelection;
+import io.ringkernel.cpu.CpuBackend;
 import io.ringkernel.graph.KernelGraph;
 import io.ringkernel.graph.KernelNetwork;
 import io.ringkernel.ring.KernelRoutes;
@@ -59,6 +60,8 @@ public final class RingKernelRuntime implements AutoCloseable {
     /** The kernels created together because they send to each other, upstream first; empty if none. */
     private volatile List<String> networkOrder = List.of();
     private volatile KernelNetwork network;
+    /** The CPU backend a network runs on when the selected backend is not the CPU; owned here. */
+    private CpuBackend linksBackend;
     private ScheduledExecutorService supervisor;
     private volatile boolean running;
     private boolean closed;
@@ -139,7 +142,8 @@ public final class RingKernelRuntime implements AutoCloseable {
      *
      * @throws IllegalArgumentException if the graph is invalid (an unknown or mistyped link, a cycle
      *         of blocking kernels), naming the kernel
-     * @throws UnsupportedOperationException if the backend cannot run links (see {@link KernelNetwork})
+     * <p>Links run on the CPU backend only: when the selected backend is another, these kernels run
+     * on a CPU backend this runtime owns (logged once), and the others stay on the selected one.
      */
     @SuppressWarnings("unchecked")
     public synchronized <I, O> RingKernel<I, O> createInGraph(RingKernelDefinition<I, O> definition,
@@ -164,7 +168,16 @@ public final class RingKernelRuntime implements AutoCloseable {
             effective.add(settings.apply(d.id()).applyTo(d));
         }
         KernelGraph validated = KernelGraph.of(effective);
-        KernelNetwork created = KernelNetwork.create(validated, selection.backend());
+        Backend backend = selection.backend();
+        if (!CpuBackend.NAME.equals(backend.name())) {
+            // Links between kernels run on the CPU backend only (device-resident links: issue 7), so
+            // the kernels of the network run there and the others stay on the selected backend.
+            linksBackend = new CpuBackend();
+            backend = linksBackend;
+            log.info("Ring kernels " + validated.upstreamFirst() + " send messages to each other, which runs on the "
+                    + "cpu backend only; they run there, the other kernels on '" + selection.backend().name() + "'");
+        }
+        KernelNetwork created = KernelNetwork.create(validated, backend);
         List<ManagedKernel> members = new ArrayList<>();
         for (RingKernelDefinition<?, ?> d : effective) {
             ManagedKernel m = new ManagedKernel(created.kernel(d.id()), d, settings.apply(d.id()));
@@ -450,6 +463,9 @@ public final class RingKernelRuntime implements AutoCloseable {
                 selection.backend().close();
             } catch (RuntimeException e) {
                 log.warn("Closing ring kernel backend '" + selection.backend().name() + "' failed", e);
+            }
+            if (linksBackend != null) {
+                linksBackend.close();
             }
         }
     }

@@ -2,8 +2,10 @@ package io.ringkernel.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -19,11 +21,16 @@ import org.springframework.context.annotation.Configuration;
 import io.ringkernel.RingKernel;
 import io.ringkernel.RingKernelDefinition;
 import io.ringkernel.actuate.endpoint.RingKernelsEndpoint;
+import io.ringkernel.backend.Backend;
+import io.ringkernel.backend.BackendDetection;
+import io.ringkernel.backend.BackendSelection;
 import io.ringkernel.autoconfigure.endpoint.RingKernelsEndpointAutoConfiguration;
 import io.ringkernel.autoconfigure.metrics.RingKernelMetricsAutoConfiguration;
+import io.ringkernel.cpu.CpuBackend;
 import io.ringkernel.examples.VectorAddKernels;
 import io.ringkernel.examples.VectorAddRequest;
 import io.ringkernel.examples.VectorAddResponse;
+import io.ringkernel.spring.KernelSettings;
 import io.ringkernel.spring.RingKernelRuntime;
 
 /**
@@ -101,6 +108,49 @@ class RingKernelLinksTests {
                     "outcome", "sent").functionCounter().count()).isEqualTo(10.0);
             assertThat(meters.get("ringkernel.link.target.queue.depth").tags("kernel", "front").gauge().value()).isZero();
         });
+    }
+
+    /**
+     * With a selected backend that is not the CPU (a GPU, here a stand-in that records what it
+     * creates), linked kernels run on a CPU backend of the runtime and the others on the selected one.
+     */
+    @Test
+    void onAnotherBackendLinkedKernelsRunOnTheCpuAndTheOthersStayWhereTheyWere() {
+        List<String> createdOnSelected = new CopyOnWriteArrayList<>();
+        CpuBackend cpu = new CpuBackend();
+        Backend device = new Backend() {
+            @Override
+            public String name() {
+                return "device";
+            }
+
+            @Override
+            public BackendDetection detection() {
+                return new BackendDetection("device", true, List.of("stand-in"), "a stand-in for a GPU backend");
+            }
+
+            @Override
+            public <I, O> RingKernel<I, O> createKernel(RingKernelDefinition<I, O> definition) {
+                createdOnSelected.add(definition.id());
+                return cpu.createKernel(definition);
+            }
+
+            @Override
+            public void close() {
+                cpu.close();
+            }
+        };
+        try (RingKernelRuntime runtime = new RingKernelRuntime(new BackendSelection(device, List.of(), "test"),
+                id -> KernelSettings.DEFAULTS, Duration.ofHours(1), Duration.ofSeconds(10))) {
+            RingKernel<VectorAddRequest, VectorAddResponse> alone = runtime.create(VectorAddKernels.inline("alone").build());
+            RingKernelDefinition<VectorAddRequest, VectorAddResponse> frontDefinition = Chain.frontDefinition();
+            RingKernel<VectorAddRequest, VectorAddResponse> front = runtime.createInGraph(frontDefinition,
+                    List.of(frontDefinition, Chain.adderDefinition()));
+            runtime.start();
+            assertThat(createdOnSelected).containsExactly("alone");
+            assertThat(front.send(TestKernels.request(2)).join().c()).containsExactly(3, 3, 5);
+            assertThat(alone.send(TestKernels.request(2)).join().c()).containsExactly(3, 3, 5);
+        }
     }
 
     @Test

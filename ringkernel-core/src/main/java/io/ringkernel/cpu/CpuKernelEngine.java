@@ -415,6 +415,11 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
                 if (abandoned) {
                     return;
                 }
+                if (t instanceof Error fatal) {
+                    // The CPU's counterpart of a device trap (OutOfMemoryError, StackOverflowError, a failed
+                    // assertion): the handler's state can no longer be trusted, so the whole kernel fails.
+                    throw fatal;
+                }
                 control.failed(++failed);
                 // Once forwarded, the reply belongs to the kernel downstream: a later failure here is only recorded.
                 boolean answer = reply && !forwarded;
@@ -432,7 +437,8 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
                     Thread.yield();
                 }
             }
-            responses.publish(seq, status, correlation, 0, out, 0, (status & ((1 << MessageRing.ORIGIN_SHIFT) - 1)) == MessageRing.STATUS_OK ? responseChunks : 0);
+            boolean ok = (status & ((1 << MessageRing.ORIGIN_SHIFT) - 1)) == MessageRing.STATUS_OK;
+            responses.publish(seq, status, correlation, 0, out, 0, ok ? responseChunks : 0);
         }
 
         @Override

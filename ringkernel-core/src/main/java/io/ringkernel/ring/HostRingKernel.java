@@ -397,8 +397,8 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     /**
      * Accepts a message that another kernel's handler sends, under this kernel's backpressure policy.
      *
-     * @param origin 0 for a one-way message; else the network index plus one of the kernel whose
-     *        caller waits for the reply, with {@code correlation} its id there
+     * @param origin 0 for a one-way message; else the origin ({@link KernelRoutes#originOf}) of the
+     *        kernel whose caller waits for the reply, with {@code correlation} its id there
      * @return {@code false} if dropped (DROP_NEWEST and full)
      * @throws MessageRejectedException if refused (REJECT, or BLOCK timed out)
      * @throws IllegalStateException if this kernel does not accept messages now

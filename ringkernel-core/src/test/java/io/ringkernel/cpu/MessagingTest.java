@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 
 import io.ringkernel.DeviceBuffer;
 import io.ringkernel.KernelFailedException;
+import io.ringkernel.KernelState;
+import io.ringkernel.KernelTerminatedException;
 import io.ringkernel.MessageFlyweight;
 import io.ringkernel.RingKernel;
 import io.ringkernel.RingKernelDefinition;
@@ -114,6 +116,30 @@ class MessagingTest {
         KernelTelemetry t = k.telemetry();
         assertThat(t.failed()).isEqualTo(1);
         assertThat(t.lastError()).contains("negative: -5");
+    }
+
+    @Test
+    void aHandlerThatThrowsAnErrorFailsTheKernelAndEveryPendingMessageWithIt() {
+        RingKernel<Echo, Echo.Reply> k = running(RingKernelDefinition.builder("erring", Echo.class, Echo.Reply.class)
+                .handler((m, ctx) -> {
+                    if (m.value() < 0) {
+                        throw new StackOverflowError("injected");
+                    }
+                    return new Echo.Reply(m.id(), m.value() * 2);
+                }).build());
+        assertThat(k.send(new Echo(1, 1)).join()).isEqualTo(new Echo.Reply(1, 2));
+
+        k.deactivate(); // queue the fatal message and one behind it, then let them go at once
+        CompletableFuture<Echo.Reply> fatal = k.send(new Echo(2, -1));
+        CompletableFuture<Echo.Reply> behind = k.send(new Echo(3, 3));
+        k.activate();
+
+        for (CompletableFuture<Echo.Reply> f : List.of(fatal, behind)) {
+            assertThatThrownBy(f::join).cause().isInstanceOf(KernelTerminatedException.class)
+                    .hasMessage("kernel 'erring' failed: java.lang.StackOverflowError: injected")
+                    .hasCauseInstanceOf(StackOverflowError.class);
+        }
+        assertThat(k.state()).isEqualTo(KernelState.FAILED);
     }
 
     @Test
