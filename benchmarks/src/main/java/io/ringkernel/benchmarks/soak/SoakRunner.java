@@ -1,6 +1,5 @@
 package io.ringkernel.benchmarks.soak;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
