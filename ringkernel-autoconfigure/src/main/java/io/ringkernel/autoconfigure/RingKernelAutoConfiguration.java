@@ -16,8 +16,10 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 
 import io.ringkernel.RingKernel;
+import io.ringkernel.backend.BackendDetection;
 import io.ringkernel.backend.BackendProvider;
 import io.ringkernel.backend.BackendSelection;
+import io.ringkernel.spring.KernelPlacement;
 import io.ringkernel.spring.RingKernelLifecycle;
 import io.ringkernel.spring.RingKernelRuntime;
 
@@ -57,12 +59,26 @@ public final class RingKernelAutoConfiguration {
         BackendSelection selection = BackendSelection.select(properties.getBackend(), properties.getDevice(), providers);
         log.info("Ring kernels run on backend '" + selection.backend().name() + "' (" + selection.reason() + ")");
         try {
-            return new RingKernelRuntime(selection, id -> RingKernelPropertiesValidator.settings(properties, id),
-                    properties.getWatchdog().getInterval(), properties.getWatchdog().getThroughputWindow());
+            String name = selection.backend().name();
+            BackendProvider provider = providers.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+            return new RingKernelRuntime(selection, placement(properties, selection), provider::create,
+                    id -> RingKernelPropertiesValidator.settings(properties, id), properties.getWatchdog().getInterval(),
+                    properties.getWatchdog().getThroughputWindow());
         } catch (RuntimeException e) {
             selection.backend().close();
             throw e;
         }
+    }
+
+    /** Placement over the devices the selected backend detected; the CPU backend is one device. */
+    private static KernelPlacement placement(RingKernelProperties properties, BackendSelection selection) {
+        String name = selection.backend().name();
+        List<String> devices = selection.detections().stream().filter(d -> d.backend().equals(name)).findFirst()
+                .map(BackendDetection::devices).orElse(List.of());
+        if (devices.size() <= 1) {
+            return KernelPlacement.single(devices.isEmpty() ? name : devices.get(0));
+        }
+        return new KernelPlacement(properties.getPlacement(), properties.getDevice(), devices);
     }
 
     @Bean

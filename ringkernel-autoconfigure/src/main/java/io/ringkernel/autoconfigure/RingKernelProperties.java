@@ -10,6 +10,7 @@ import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.context.SmartLifecycle;
 
 import io.ringkernel.Backpressure;
+import io.ringkernel.spring.KernelPlacement;
 import io.ringkernel.spring.RestartPolicy;
 
 /**
@@ -36,8 +37,15 @@ public class RingKernelProperties {
      */
     private String backend = "auto";
 
-    /** Index of the device kernels run on, for device backends such as CUDA. */
+    /** Index of the device kernels run on, for device backends such as CUDA (where placement starts). */
     private int device;
+
+    /**
+     * How kernels that set no ringkernel.kernels.&lt;id&gt;.device are spread over the backend's
+     * devices: 'fixed' (all on ringkernel.device), 'spread' (round robin) or 'least-loaded' (the
+     * device with the fewest kernels). The CPU backend has one device.
+     */
+    private KernelPlacement.Policy placement = KernelPlacement.Policy.FIXED;
 
     /**
      * Directory for compiled CUDA kernels (PTX/CUBIN, keyed by source hash, compute capability and
@@ -82,6 +90,14 @@ public class RingKernelProperties {
         this.device = device;
     }
 
+    public KernelPlacement.Policy getPlacement() {
+        return placement;
+    }
+
+    public void setPlacement(KernelPlacement.Policy placement) {
+        this.placement = placement;
+    }
+
     public Path getCacheDir() {
         return cacheDir;
     }
@@ -117,6 +133,9 @@ public class RingKernelProperties {
 
         /** CUDA block size (threads per block, a multiple of 32 up to 1024); ignored by the CPU backend. */
         private Integer blockSize;
+
+        /** Index of the device this kernel runs on (device backends); overrides ringkernel.placement. */
+        private Integer device;
 
         /** What a send does when the request ring is full. */
         private Backpressure backpressure;
@@ -155,6 +174,14 @@ public class RingKernelProperties {
 
         public void setBlockSize(Integer blockSize) {
             this.blockSize = blockSize;
+        }
+
+        public Integer getDevice() {
+            return device;
+        }
+
+        public void setDevice(Integer device) {
+            this.device = device;
         }
 
         public Backpressure getBackpressure() {

@@ -106,7 +106,8 @@ final class RingKernelPropertiesValidator {
                 first(k.getBlockTimeout(), defaults.getBlockTimeout(), null),
                 first(k.getShutdownTimeout(), defaults.getShutdownTimeout(), null),
                 first(k.getAutoActivate(), defaults.getAutoActivate(), Boolean.TRUE),
-                restart);
+                restart,
+                first(k.getDevice(), defaults.getDevice(), null));
     }
 
     private static void validateKernel(String prefix, RingKernelProperties.Kernel k) {
@@ -121,6 +122,9 @@ final class RingKernelPropertiesValidator {
         Integer block = k.getBlockSize();
         if (block != null && (block < 32 || block > 1024 || block % 32 != 0)) {
             throw invalid(prefix + "block-size", block, "must be a multiple of 32 between 32 and 1024");
+        }
+        if (k.getDevice() != null && k.getDevice() < 0) {
+            throw invalid(prefix + "device", k.getDevice(), "the device index must not be negative");
         }
         notNegative(prefix + "block-timeout", k.getBlockTimeout());
         notNegative(prefix + "shutdown-timeout", k.getShutdownTimeout());

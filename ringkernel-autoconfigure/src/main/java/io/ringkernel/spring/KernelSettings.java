@@ -22,13 +22,14 @@ import io.ringkernel.RingKernelDefinition;
  * @param shutdownTimeout drain time on stop, or {@code null}
  * @param autoActivate whether to activate on start (else launch only)
  * @param restart restart policy
+ * @param device the device index to run on, or {@code null} for the runtime's {@link KernelPlacement}
  */
 public record KernelSettings(Integer capacity, Integer gridSize, Integer blockSize, Backpressure backpressure,
-        Duration blockTimeout, Duration shutdownTimeout, boolean autoActivate, RestartSettings restart) {
+        Duration blockTimeout, Duration shutdownTimeout, boolean autoActivate, RestartSettings restart, Integer device) {
 
-    /** Everything from the definition, activated on start, never restarted. */
+    /** Everything from the definition, activated on start, never restarted, placed by the runtime. */
     public static final KernelSettings DEFAULTS = new KernelSettings(null, null, null, null, null, null, true,
-            RestartSettings.NONE);
+            RestartSettings.NONE, null);
 
     public KernelSettings {
         Objects.requireNonNull(restart, "restart");

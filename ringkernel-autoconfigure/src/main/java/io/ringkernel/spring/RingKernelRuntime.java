@@ -3,6 +3,7 @@ package io.ringkernel.spring;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -13,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -62,11 +64,17 @@ public final class RingKernelRuntime implements AutoCloseable {
     private volatile KernelNetwork network;
     /** The CPU backend a network runs on when the selected backend is not the CPU; owned here. */
     private CpuBackend linksBackend;
+    private final KernelPlacement placement;
+    private final IntFunction<Backend> openDevice;
+    /** The backend of each device a kernel was placed on; the selected backend is the default device's. */
+    private final Map<Integer, Backend> deviceBackends = new LinkedHashMap<>();
     private ScheduledExecutorService supervisor;
     private volatile boolean running;
     private boolean closed;
 
     /**
+     * A runtime whose kernels all run on the selected backend.
+     *
      * @param selection the selected backend (owned from now on: closed by {@link #close()})
      * @param settings the configured settings of a kernel id
      * @param interval supervisor period
@@ -74,10 +82,31 @@ public final class RingKernelRuntime implements AutoCloseable {
      */
     public RingKernelRuntime(BackendSelection selection, Function<String, KernelSettings> settings, Duration interval,
             Duration throughputWindow) {
+        this(selection, KernelPlacement.single(selection.backend().name()), device -> {
+            throw new IllegalStateException("no device " + device + " besides the selected backend");
+        }, settings, interval, throughputWindow);
+    }
+
+    /**
+     * A runtime that places kernels on the devices of the selected backend's kind.
+     *
+     * @param selection the selected backend, on {@code placement}'s default device (owned from now on)
+     * @param placement chooses each kernel's device
+     * @param openDevice opens the backend of another device when a kernel is first placed there (the
+     *        runtime owns and closes what it returns)
+     * @param settings the configured settings of a kernel id
+     * @param interval supervisor period
+     * @param throughputWindow throughput averaging window
+     */
+    public RingKernelRuntime(BackendSelection selection, KernelPlacement placement, IntFunction<Backend> openDevice,
+            Function<String, KernelSettings> settings, Duration interval, Duration throughputWindow) {
         this.selection = Objects.requireNonNull(selection, "selection");
+        this.placement = Objects.requireNonNull(placement, "placement");
+        this.openDevice = Objects.requireNonNull(openDevice, "openDevice");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.interval = requirePositive("interval", interval);
         this.throughputWindow = requirePositive("throughputWindow", throughputWindow);
+        deviceBackends.put(placement.defaultDevice(), selection.backend());
     }
 
     private static Duration requirePositive(String name, Duration d) {
@@ -87,7 +116,7 @@ public final class RingKernelRuntime implements AutoCloseable {
         return d;
     }
 
-    /** The backend kernels run on. */
+    /** The selected backend: the default device's, where kernels run unless placed elsewhere. */
     public Backend backend() {
         return selection.backend();
     }
@@ -118,9 +147,22 @@ public final class RingKernelRuntime implements AutoCloseable {
         }
         KernelSettings configured = settings.apply(definition.id());
         RingKernelDefinition<I, O> effective = configured.applyTo(definition);
-        RingKernel<I, O> kernel = selection.backend().createKernel(effective);
+        RingKernel<I, O> kernel = backendFor(definition.id(), configured.device()).createKernel(effective);
         register(new ManagedKernel(kernel, effective, configured));
         return kernel;
+    }
+
+    /** The backend of the device {@link KernelPlacement} chooses for kernel {@code id}, opened on first use. */
+    private Backend backendFor(String id, Integer requested) {
+        if (CpuBackend.NAME.equals(selection.backend().name())) {
+            if (requested != null && requested != 0) {
+                // A configuration written for a GPU machine still starts where auto fell back to the CPU.
+                log.info("Ring kernel '" + id + "' asks for device " + requested + "; the cpu backend has one device");
+            }
+            return selection.backend();
+        }
+        int device = placement.place(requested, "ringkernel.kernels." + id + ".device");
+        return deviceBackends.computeIfAbsent(device, openDevice::apply);
     }
 
     private void register(ManagedKernel managed) {
@@ -463,6 +505,15 @@ public final class RingKernelRuntime implements AutoCloseable {
                 selection.backend().close();
             } catch (RuntimeException e) {
                 log.warn("Closing ring kernel backend '" + selection.backend().name() + "' failed", e);
+            }
+            for (Map.Entry<Integer, Backend> e : deviceBackends.entrySet()) {
+                if (e.getValue() != selection.backend()) {
+                    try {
+                        e.getValue().close();
+                    } catch (RuntimeException ex) {
+                        log.warn("Closing the ring kernel backend of device " + e.getKey() + " failed", ex);
+                    }
+                }
             }
             if (linksBackend != null) {
                 linksBackend.close();

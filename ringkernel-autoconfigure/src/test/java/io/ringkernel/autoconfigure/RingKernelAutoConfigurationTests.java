@@ -39,6 +39,7 @@ import io.ringkernel.cpu.CpuBackend;
 import io.ringkernel.examples.VectorAddKernels;
 import io.ringkernel.examples.VectorAddRequest;
 import io.ringkernel.examples.VectorAddResponse;
+import io.ringkernel.spring.KernelPlacement;
 import io.ringkernel.spring.KernelSettings;
 import io.ringkernel.spring.ManagedKernel;
 import io.ringkernel.spring.RestartPolicy;
@@ -227,6 +228,21 @@ class RingKernelAutoConfigurationTests {
         });
     }
 
+    @Test
+    void placementAndAKernelsDeviceBindFromProperties() {
+        runner.withUserConfiguration(TestKernels.VectorAddConfiguration.class)
+                .withPropertyValues("ringkernel.backend=cpu", "ringkernel.placement=least-loaded",
+                        "ringkernel.kernels.vector-add.device=1")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    RingKernelProperties properties = context.getBean(RingKernelProperties.class);
+                    assertThat(properties.getPlacement()).isEqualTo(KernelPlacement.Policy.LEAST_LOADED);
+                    // One device on the CPU backend: the kernel's device is noted and it runs there.
+                    assertThat(RingKernelPropertiesValidator.settings(properties, TestKernels.VECTOR_ADD).device()).isEqualTo(1);
+                    assertThat(context.getBean(TestKernels.VECTOR_ADD, RingKernel.class).backend()).isEqualTo("cpu");
+                });
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "ringkernel.kernels.vector-add.capacity=1000 | ringkernel.kernels.vector-add.capacity | power of two",
@@ -234,6 +250,7 @@ class RingKernelAutoConfigurationTests {
         "ringkernel.defaults.capacity=33554432 | ringkernel.defaults.capacity | power of two",
         "ringkernel.backend=gpu | ringkernel.backend | unknown backend",
         "ringkernel.device=-1 | ringkernel.device | negative",
+        "ringkernel.kernels.vector-add.device=-1 | ringkernel.kernels.vector-add.device | negative",
         "ringkernel.kernels.vector-add.shutdown-timeout=-1s | ringkernel.kernels.vector-add.shutdown-timeout | negative",
         "ringkernel.kernels.vector-add.block-timeout=-5ms | ringkernel.kernels.vector-add.block-timeout | negative",
         "ringkernel.kernels.vector-add.grid-size=2 | ringkernel.kernels.vector-add.grid-size | must be 1",

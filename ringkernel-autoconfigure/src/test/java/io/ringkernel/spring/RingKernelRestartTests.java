@@ -36,7 +36,8 @@ class RingKernelRestartTests {
     private static final Duration NEVER = Duration.ofHours(1);
 
     private static RingKernelRuntime runtime(RestartSettings restart) {
-        KernelSettings settings = new KernelSettings(null, null, null, null, null, Duration.ofSeconds(5), true, restart);
+        KernelSettings settings = new KernelSettings(null, null, null, null, null, Duration.ofSeconds(5), true, restart,
+                null);
         return new RingKernelRuntime(BackendSelection.select("cpu", 0), id -> settings, NEVER, Duration.ofSeconds(10));
     }
 
