@@ -27,7 +27,13 @@ public final class VectorAddKernels {
                 .cudaSource(CUDA_SOURCE);
     }
 
-    static VectorAddResponse add(VectorAddRequest request) {
+    /**
+     * The CPU handler's arithmetic, c = a + b element by element, for handlers and baselines that do
+     * the same work around something else.
+     *
+     * @throws IllegalArgumentException if the vectors differ in length
+     */
+    public static VectorAddResponse add(VectorAddRequest request) {
         float[] a = request.a();
         float[] b = request.b();
         if (a.length != b.length) {

@@ -43,7 +43,6 @@ import org.springframework.kafka.support.KafkaHeaders;
 
 import io.ringkernel.examples.VectorAddKernels;
 import io.ringkernel.examples.VectorAddRequest;
-import io.ringkernel.examples.VectorAddResponse;
 
 /**
  * End-to-end throughput and latency of VectorAdd requests through Kafka: ring kernels bound to a
@@ -326,12 +325,8 @@ public final class KafkaScaleOutBenchmark {
             List<CompletableFuture<?>> acks = new ArrayList<>(records.size());
             for (ConsumerRecord<byte[], byte[]> r : records) {
                 VectorAddRequest request = RingKernelRecords.decode(VectorAddRequest.class, r.value());
-                float[] c = new float[request.a().length];
-                for (int i = 0; i < c.length; i++) {
-                    c[i] = request.a()[i] + request.b()[i];
-                }
                 ProducerRecord<byte[], byte[]> reply = new ProducerRecord<>(replies, r.key(),
-                        RingKernelRecords.encode(new VectorAddResponse(c)));
+                        RingKernelRecords.encode(VectorAddKernels.add(request)));
                 reply.headers().add(KafkaHeaders.CORRELATION_ID,
                         r.headers().lastHeader(KafkaHeaders.CORRELATION_ID).value());
                 acks.add(template.send(reply));

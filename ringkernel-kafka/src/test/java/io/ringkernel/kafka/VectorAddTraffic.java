@@ -14,6 +14,7 @@ import org.apache.kafka.common.header.Header;
 import org.springframework.kafka.support.KafkaHeaders;
 
 import io.ringkernel.RingKernelDefinition;
+import io.ringkernel.examples.VectorAddKernels;
 import io.ringkernel.examples.VectorAddRequest;
 import io.ringkernel.examples.VectorAddResponse;
 
@@ -66,17 +67,9 @@ final class VectorAddTraffic {
         return RingKernelDefinition.builder(KERNEL, VectorAddRequest.class, VectorAddResponse.class)
                 .handler((request, context) -> {
                     probe.beforeHandling();
-                    float[] a = request.a();
-                    float[] b = request.b();
-                    if (a.length != b.length) {
-                        throw new IllegalArgumentException("vectors differ in length: " + a.length + " vs " + b.length);
-                    }
-                    float[] c = new float[a.length];
-                    for (int i = 0; i < c.length; i++) {
-                        c[i] = a[i] + b[i];
-                    }
-                    probe.handled((long) a[0]);
-                    return new VectorAddResponse(c);
+                    VectorAddResponse sum = VectorAddKernels.add(request);
+                    probe.handled((long) request.a()[0]);
+                    return sum;
                 })
                 .build();
     }
