@@ -3,7 +3,6 @@ package io.ringkernel.autoconfigure;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -54,7 +53,6 @@ final class RingKernelBeanRegistrar implements BeanFactoryPostProcessor, Ordered
                     + beanFactory.getClass().getName());
         }
         String[] runtimes = beanFactory.getBeanNamesForType(RingKernelRuntime.class, true, false);
-        Map<RingKernelDefinition<?, ?>, String> names = new IdentityHashMap<>();
         Map<String, String> definitionNames = new HashMap<>();
         // Kernels that send to each other are created together, so every definition is read first.
         List<RingKernelDefinition<?, ?>> all = new ArrayList<>();
@@ -90,12 +88,12 @@ final class RingKernelBeanRegistrar implements BeanFactoryPostProcessor, Ordered
                         + "' both define kernel '" + id + "'");
             }
             all.add(definition);
-            names.put(definition, name);
         }
         List<RingKernelDefinition<?, ?>> graph = routed(all);
         for (RingKernelDefinition<?, ?> definition : all) {
-            registry.registerBeanDefinition(definition.id(), kernelBean(beanFactory, names.get(definition), definition,
-                    runtimes, graph.contains(definition) ? graph : null));
+            String id = definition.id();
+            registry.registerBeanDefinition(id, kernelBean(beanFactory, definitionNames.get(id), definition, runtimes,
+                    graph.contains(definition) ? graph : null));
         }
     }
 

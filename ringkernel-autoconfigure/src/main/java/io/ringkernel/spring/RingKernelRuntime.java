@@ -203,11 +203,14 @@ public final class RingKernelRuntime implements AutoCloseable {
                     + "from one list of definitions");
         }
         List<RingKernelDefinition<?, ?>> effective = new ArrayList<>();
+        Map<String, KernelSettings> configured = new LinkedHashMap<>();
         for (RingKernelDefinition<?, ?> d : graph) {
             if (kernels.containsKey(d.id())) {
                 throw new IllegalStateException("a ring kernel with id '" + d.id() + "' already exists");
             }
-            effective.add(settings.apply(d.id()).applyTo(d));
+            KernelSettings own = settings.apply(d.id());
+            configured.put(d.id(), own);
+            effective.add(own.applyTo(d));
         }
         KernelGraph validated = KernelGraph.of(effective);
         Backend backend = selection.backend();
@@ -222,7 +225,7 @@ public final class RingKernelRuntime implements AutoCloseable {
         KernelNetwork created = KernelNetwork.create(validated, backend);
         List<ManagedKernel> members = new ArrayList<>();
         for (RingKernelDefinition<?, ?> d : effective) {
-            ManagedKernel m = new ManagedKernel(created.kernel(d.id()), d, settings.apply(d.id()));
+            ManagedKernel m = new ManagedKernel(created.kernel(d.id()), d, configured.get(d.id()));
             members.add(m);
             kernels.put(m.id(), m);
             order.add(m);

@@ -368,8 +368,9 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
             if (forwarded) {
                 throw new IllegalStateException("kernel '" + definition.id() + "' already forwarded this message");
             }
-            int owner = !replyOwed ? 0 : origin != 0 ? origin : routes().originOf(definition.id());
-            if (!routes().send(definition.id(), kernel, message, correlation, owner)) {
+            KernelRoutes routes = routes();
+            int owner = !replyOwed ? 0 : origin != 0 ? origin : routes.originOf(definition.id());
+            if (!routes.send(definition.id(), kernel, message, correlation, owner)) {
                 throw new MessageRejectedException("kernel '" + kernel + "': ring full, forwarded message dropped (DROP_NEWEST);"
                         + " the request it answers fails instead of waiting forever");
             }

@@ -27,10 +27,12 @@ public final class KernelGraph {
 
     private final Map<String, RingKernelDefinition<?, ?>> definitions;
     private final Map<String, List<String>> edges;
+    private final List<String> upstreamFirst;
 
     private KernelGraph(Map<String, RingKernelDefinition<?, ?>> definitions, Map<String, List<String>> edges) {
         this.definitions = definitions;
         this.edges = edges;
+        this.upstreamFirst = List.copyOf(order(definitions, edges));
     }
 
     /**
@@ -121,6 +123,11 @@ public final class KernelGraph {
      * which must contain a non-blocking kernel, keep their given order).
      */
     public List<String> upstreamFirst() {
+        return upstreamFirst;
+    }
+
+    private static List<String> order(Map<String, RingKernelDefinition<?, ?>> definitions,
+            Map<String, List<String>> edges) {
         Map<String, Integer> incoming = new LinkedHashMap<>();
         definitions.keySet().forEach(id -> incoming.put(id, 0));
         edges.values().forEach(targets -> targets.forEach(t -> incoming.merge(t, 1, Integer::sum)));

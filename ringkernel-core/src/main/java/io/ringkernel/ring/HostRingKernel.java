@@ -430,6 +430,19 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         }
     }
 
+    /** Messages waiting in the request ring now (0 when not launched): two index reads, no snapshot. */
+    int requestDepth() {
+        Session s = session;
+        if (s == null || !s.enter()) {
+            return 0;
+        }
+        try {
+            return s.requests.depth();
+        } finally {
+            s.exit();
+        }
+    }
+
     /** Whether {@code thread} is dispatching this kernel's replies now. */
     boolean isDrainingReplies(Thread thread) {
         Session s = session;

@@ -89,7 +89,7 @@ public final class KernelRoutes {
 
         /** Messages waiting in the target's request ring now. */
         public int targetQueueDepth() {
-            return target.telemetry().requestDepth();
+            return target.requestDepth();
         }
 
         boolean deliver(Object message, long correlation, int origin) {
@@ -166,8 +166,8 @@ public final class KernelRoutes {
 
     /** The origin that stands for the caller of kernel {@code id}'s current session (see {@link #EPOCH_MASK}). */
     public int originOf(String id) {
-        HostRingKernel<?, ?> k = kernels.get(indexes.get(id));
-        return (k.sessionEpoch() & EPOCH_MASK) << INDEX_BITS | (indexes.get(id) + 1);
+        int index = indexes.get(id);
+        return (kernels.get(index).sessionEpoch() & EPOCH_MASK) << INDEX_BITS | (index + 1);
     }
 
     /** Whether {@code thread} is dispatching the replies of any kernel of this network now. */

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.ringkernel.Backpressure;
@@ -50,6 +51,21 @@ public class KernelNetworkTest {
     public record Last(long seq) {
     }
 
+    private final CpuBackend cpu = new CpuBackend();
+
+    @AfterEach
+    void closeBackend() {
+        cpu.close();
+    }
+
+    /** The graph's kernels on the CPU backend, launched and active. */
+    private KernelNetwork started(KernelGraph graph) {
+        KernelNetwork network = KernelNetwork.create(graph, cpu);
+        network.launchAll();
+        network.activateAll();
+        return network;
+    }
+
     private static RingKernelDefinition.Builder<Num, Result> kernel(String id) {
         return RingKernelDefinition.builder(id, Num.class, Result.class);
     }
@@ -79,9 +95,7 @@ public class KernelNetworkTest {
         long freed = NativeMemory.freedBytes();
         int producers = 4;
         int perProducer = 25_000;
-        try (CpuBackend cpu = new CpuBackend(); KernelNetwork network = KernelNetwork.create(chain(1024, Backpressure.BLOCK, 0), cpu)) {
-            network.launchAll();
-            network.activateAll();
+        try (KernelNetwork network = started(chain(1024, Backpressure.BLOCK, 0))) {
             RingKernel<Num, Result> first = network.kernel("double");
             List<Thread> threads = new ArrayList<>();
             AtomicIntegerArray wrong = new AtomicIntegerArray(producers);
@@ -125,9 +139,7 @@ public class KernelNetworkTest {
     @Test
     void aFullDownstreamRingThatBlocksLosesNothing() {
         // Two slots everywhere and a slow last kernel: every hop waits for room, none drops.
-        try (CpuBackend cpu = new CpuBackend(); KernelNetwork network = KernelNetwork.create(chain(2, Backpressure.BLOCK, 20_000), cpu)) {
-            network.launchAll();
-            network.activateAll();
+        try (KernelNetwork network = started(chain(2, Backpressure.BLOCK, 20_000))) {
             RingKernel<Num, Result> first = network.kernel("double");
             List<CompletableFuture<Result>> replies = new ArrayList<>();
             for (int i = 0; i < 2_000; i++) {
@@ -145,10 +157,7 @@ public class KernelNetworkTest {
 
     @Test
     void aDownstreamKernelThatRejectsFailsTheCallersFutureWithTheCauseAndCountsIt() {
-        try (CpuBackend cpu = new CpuBackend();
-                KernelNetwork network = KernelNetwork.create(chain(2, Backpressure.REJECT, 200_000), cpu)) {
-            network.launchAll();
-            network.activateAll();
+        try (KernelNetwork network = started(chain(2, Backpressure.REJECT, 200_000))) {
             RingKernel<Num, Result> first = network.kernel("double");
             List<CompletableFuture<Result>> replies = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
@@ -193,9 +202,7 @@ public class KernelNetworkTest {
                     seenByB.incrementAndGet((int) m.id());
                     return new Result(m.id(), 0);
                 }).build()));
-        try (CpuBackend cpu = new CpuBackend(); KernelNetwork network = KernelNetwork.create(graph, cpu)) {
-            network.launchAll();
-            network.activateAll();
+        try (KernelNetwork network = started(graph)) {
             RingKernel<Num, Result> source = network.kernel("source");
             List<CompletableFuture<Result>> replies = new ArrayList<>();
             for (int i = 0; i < n; i++) {
@@ -232,9 +239,7 @@ public class KernelNetworkTest {
                             }
                         }).build()));
         Map<Long, Long> lastSeen = new ConcurrentHashMap<>();
-        try (CpuBackend cpu = new CpuBackend(); KernelNetwork network = KernelNetwork.create(graph, cpu)) {
-            network.launchAll();
-            network.activateAll();
+        try (KernelNetwork network = started(graph)) {
             RingKernel<Num, Result> front = network.kernel("front");
             List<CompletableFuture<Result>> replies = new ArrayList<>();
             for (int i = 0; i < 10_000; i++) {
@@ -262,9 +267,7 @@ public class KernelNetworkTest {
                     }
                     return new Result(m.id(), m.value());
                 }).build()));
-        try (CpuBackend cpu = new CpuBackend(); KernelNetwork network = KernelNetwork.create(graph, cpu)) {
-            network.launchAll();
-            network.activateAll();
+        try (KernelNetwork network = started(graph)) {
             RingKernel<Num, Result> front = network.kernel("front");
             assertThatThrownBy(() -> front.send(new Num(1, -5)).join()).isInstanceOf(CompletionException.class)
                     .cause().isInstanceOf(KernelFailedException.class).hasMessageContaining("negative: -5")
@@ -281,9 +284,7 @@ public class KernelNetworkTest {
                     return new Result(m.id(), 0);
                 }).build(),
                 kernel("back").handler((m, ctx) -> new Result(m.id(), 0)).build()));
-        try (CpuBackend cpu = new CpuBackend(); KernelNetwork network = KernelNetwork.create(graph, cpu)) {
-            network.launchAll();
-            network.activateAll();
+        try (KernelNetwork network = started(graph)) {
             assertThatThrownBy(() -> network.<Num, Result>kernel("front").send(new Num(1, 1)).join())
                     .hasRootCauseInstanceOf(IllegalArgumentException.class)
                     .hasRootCauseMessage("kernel 'front' has no link to 'elsewhere'; declare it with linksTo(\"elsewhere\", <message type>)");
@@ -292,8 +293,7 @@ public class KernelNetworkTest {
 
     @Test
     void aKernelOutsideANetworkCannotSend() {
-        try (CpuBackend cpu = new CpuBackend();
-                RingKernel<Num, Result> alone = cpu.createKernel(kernel("alone").handler((m, ctx) -> {
+        try (RingKernel<Num, Result> alone = cpu.createKernel(kernel("alone").handler((m, ctx) -> {
                     ctx.send("anyone", m);
                     return new Result(m.id(), 0);
                 }).build())) {
@@ -313,9 +313,7 @@ public class KernelNetworkTest {
                     return null;
                 }).build(),
                 RingKernelDefinition.builder("other", Num.class, Other.class).handler((m, ctx) -> new Other(m.id())).build()));
-        try (CpuBackend cpu = new CpuBackend(); KernelNetwork network = KernelNetwork.create(graph, cpu)) {
-            network.launchAll();
-            network.activateAll();
+        try (KernelNetwork network = started(graph)) {
             assertThatThrownBy(() -> network.<Num, Result>kernel("front").send(new Num(1, 1)).join())
                     .hasRootCauseInstanceOf(IllegalStateException.class)
                     .hasRootCauseMessage("kernel 'front' cannot forward a request to 'other': 'other' answers "
@@ -334,9 +332,7 @@ public class KernelNetworkTest {
                     LockSupport.parkNanos(1_000_000);
                     return new Result(m.id(), m.value());
                 }).build()));
-        try (CpuBackend cpu = new CpuBackend(); KernelNetwork network = KernelNetwork.create(graph, cpu)) {
-            network.launchAll();
-            network.activateAll();
+        try (KernelNetwork network = started(graph)) {
             RingKernel<Num, Result> front = network.kernel("front");
             List<CompletableFuture<Result>> replies = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
@@ -380,9 +376,7 @@ public class KernelNetworkTest {
                     seen.incrementAndGet(0);
                     return new Result(0, 0);
                 }).build()));
-        try (CpuBackend cpu = new CpuBackend(); KernelNetwork network = KernelNetwork.create(graph, cpu)) {
-            network.launchAll();
-            network.activateAll();
+        try (KernelNetwork network = started(graph)) {
             network.<Num, Result>kernel("gone").terminate(Duration.ofSeconds(1));
             assertThatThrownBy(() -> network.<Num, Result>kernel("source").send(new Num(1, 1)).join())
                     .hasRootCauseMessage("kernel 'gone' does not accept messages in state TERMINATED");
@@ -405,9 +399,7 @@ public class KernelNetworkTest {
                     return new Result(m.id(), 0);
                 }).build(),
                 kernel("b").handler((m, ctx) -> new Result(m.id(), 0)).build()));
-        try (CpuBackend cpu = new CpuBackend(); KernelNetwork network = KernelNetwork.create(graph, cpu)) {
-            network.launchAll();
-            network.activateAll();
+        try (KernelNetwork network = started(graph)) {
             network.<Num, Result>kernel("a").send(new Num(1, 1)).join();
             assertThatThrownBy(() -> kept.get().send("b", new Num(2, 2))).isInstanceOf(IllegalStateException.class)
                     .hasMessage("kernel 'a': send works only inside the handler, on the kernel's thread");
@@ -425,9 +417,7 @@ public class KernelNetworkTest {
                     LockSupport.parkNanos(20_000_000);
                     return new Result(m.id(), m.value());
                 }).build()));
-        try (CpuBackend cpu = new CpuBackend(); KernelNetwork network = KernelNetwork.create(graph, cpu)) {
-            network.launchAll();
-            network.activateAll();
+        try (KernelNetwork network = started(graph)) {
             RingKernel<Num, Result> front = network.kernel("front");
             // Registered while "back" still works, so the callback runs on the thread that drains back's replies.
             CompletableFuture<Result> nested = front.send(new Num(1, 1)).thenApply(r -> front.send(new Num(2, 2)).join());
