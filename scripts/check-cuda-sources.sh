@@ -3,7 +3,8 @@
 #   nvcc -ptx -arch=compute_90 on each kernel source that KernelSourceTest assembled (runtime +
 #   structs generated from the Java records + handler) under ringkernel-core/target/generated-cuda,
 #   and demo-app/target/generated-cuda (written by SensorKernelSourceTests), and fails if a .cu
-#   handler under a src/main/resources is not covered by one of them.
+#   handler under a src/main/resources is not covered by one of them; and the standalone programs
+#   under benchmarks/cuda.
 # Run after the tests (`mvn verify`), which write the assembled sources.
 # Without nvcc it prints "skipped: nvcc not found" and exits 0.
 set -euo pipefail
@@ -25,6 +26,8 @@ for gen in $gens; do
   fi
   sources+=("$gen"/*.cu)
 done
+# Standalone CUDA programs (the device latency floor) must compile too.
+sources+=(benchmarks/cuda/*.cu)
 status=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -5,6 +5,8 @@
 #   scripts/gpu-tests.sh stage        # here, with JDK + Maven: build and fill gpu-run/ (~30 MB)
 #   scripts/gpu-tests.sh test [OUT]   # there: unpack the runtime, run the tests, reports to OUT
 #   scripts/gpu-tests.sh bench [OUT]  # there: run io.ringkernel.benchmarks.gpu.GpuBenchmark
+#   scripts/gpu-tests.sh bench-links [OUT]  # there: PipelineGpuBenchmark (links vs host-routed) + nvidia-smi topo -m
+#   scripts/gpu-tests.sh hop-floor [OUT]    # there: benchmarks/cuda/hop_floor.cu, built by stage where nvcc is
 #   scripts/gpu-tests.sh soak-start MINUTES RATE   # there: start the CUDA soak, detached
 #   scripts/gpu-tests.sh soak-wait OUT SECONDS     # there: follow it up to SECONDS, copy results to OUT
 #
@@ -48,6 +50,11 @@ stage() {
     cls=$(echo "${f#ringkernel-core/src/test/java/}" | sed 's|/|.|g; s|\.java$||')
     awk -v c="$cls" '/@Test/ {t=1; next} t && match($0, /void [A-Za-z0-9_]+\(/) {print c "#" substr($0, RSTART+5, RLENGTH-6); t=0}' "$f"
   done > "$RUN/gpu-tests.txt"
+  # The device-memory latency floor (benchmarks/cuda/hop_floor.cu), where nvcc is here.
+  nvcc=${NVCC:-/usr/local/cuda/bin/nvcc}
+  if [ -x "$nvcc" ]; then
+    "$nvcc" -O3 -arch=sm_90 -o "$RUN/hop_floor" benchmarks/cuda/hop_floor.cu
+  fi
   if [ ! -f "$RUN/jre.tar.xz" ]; then
     ../shared/tools/portable-jre.sh "$RUN" java.base,java.logging,java.management,java.xml,java.desktop,jdk.unsupported,jdk.zipfs
   fi
@@ -111,6 +118,17 @@ case "$mode" in
       -Xms1g -Xmx1g -XX:+UseParallelGC \
       -cp "$(ls "$RUN"/lib/*.jar | grep -v console-standalone | tr '\n' ':')" \
       io.ringkernel.benchmarks.gpu.GpuBenchmark "$out/gpu-benchmark.md" ;;
+  bench-links)
+    out=${2:-gpu-run/out}; mkdir -p "$out"
+    props=$(java_there)
+    nvidia-smi topo -m > "$out/topology.txt" 2>&1 || true
+    timeout "${RK_BENCH_TIMEOUT:-300}" /tmp/rk-jre/jre/bin/java $props --enable-native-access=ALL-UNNAMED \
+      -Xms1g -Xmx1g -XX:+UseParallelGC \
+      -cp "$(ls "$RUN"/lib/*.jar | grep -v console-standalone | tr '\n' ':')" \
+      io.ringkernel.benchmarks.gpu.PipelineGpuBenchmark "$out/pipeline-benchmark.md" ;;
+  hop-floor)
+    out=${2:-gpu-run/out}; mkdir -p "$out"
+    "$RUN/hop_floor" | tee "$out/hop-floor.txt" ;;
   soak-start)
     # Detached (setsid) so that it outlives this command: one device call may run 10 minutes at most,
     # the soak runs longer, and a later call on the same warm machine collects it with soak-wait.
@@ -132,5 +150,5 @@ case "$mode" in
     if kill -0 "$(cat /tmp/rk-soak/pid)" 2>/dev/null; then echo "soak still running"; else echo "soak finished"; fi
     nvidia-smi --query-gpu=name,driver_version,memory.used,memory.total --format=csv > "$out/nvidia-smi.csv" || true
     cp /tmp/rk-soak/soak.csv /tmp/rk-soak/soak.log "$out/" && cat "$out/soak.log" && tail -3 "$out/soak.csv" ;;
-  *) echo "usage: $0 stage | test [OUT] | bench [OUT] | soak-start MINUTES RATE | soak-wait OUT SECONDS" >&2; exit 2 ;;
+  *) echo "usage: $0 stage | test [OUT] | bench [OUT] | bench-links [OUT] | hop-floor [OUT] | soak-start MINUTES RATE | soak-wait OUT SECONDS" >&2; exit 2 ;;
 esac

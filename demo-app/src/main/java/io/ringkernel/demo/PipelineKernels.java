@@ -13,9 +13,9 @@ import io.ringkernel.StatefulHandler;
  * {@code pipeline-intake} checks a reading and forwards it to {@code pipeline-stats}, which folds it
  * into the sensor's statistics, answers the original caller, and publishes anomalies to the topic
  * {@code alerts}; its two subscribers, {@code alert-counts} and {@code alert-severity}, keep per-sensor
- * summaries. Links run on the CPU backend (device-resident links are not built yet), so on a GPU
- * machine these kernels run on the CPU next to the GPU's. {@code demo.pipeline.enabled=false} leaves
- * the pipeline out.
+ * summaries. Every stage has the same handler in Java and in CUDA, so on a GPU machine the
+ * pipeline runs on the device with its links in device memory. {@code demo.pipeline.enabled=false}
+ * leaves the pipeline out.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnBooleanProperty(name = "demo.pipeline.enabled", matchIfMissing = true)
@@ -32,6 +32,8 @@ public class PipelineKernels {
     /** Subscriber keeping the largest deviation per sensor. */
     public static final String ALERT_SEVERITY = "alert-severity";
 
+    private static final String CUDA = "io/ringkernel/demo/";
+
     @Bean
     static RingKernelDefinition<SensorReading, SensorStats> pipelineIntakeDefinition() {
         return RingKernelDefinition.builder(INTAKE, SensorReading.class, SensorStats.class)
@@ -42,7 +44,7 @@ public class PipelineKernels {
                     }
                     ctx.forward(STATS, reading);
                     return null;
-                }).capacity(4096).build();
+                }).cudaSource(CUDA + "pipeline_intake.cu").capacity(4096).build();
     }
 
     @Bean
@@ -50,7 +52,7 @@ public class PipelineKernels {
         return RingKernelDefinition.builder(STATS, SensorReading.class, SensorStats.class)
                 .publishesTo(ALERTS, Alert.class)
                 .statefulHandler(SensorState.class, new StatsPublishingAlerts())
-                .capacity(4096).build();
+                .cudaSource(SensorKernels.CUDA_SOURCE).capacity(4096).build();
     }
 
     /** The sensor statistics of {@link SensorKernels}, publishing each anomaly to {@link #ALERTS}. */
@@ -93,7 +95,7 @@ public class PipelineKernels {
                         }
                         return new AlertSummary(alert.sensor(), state.get().alerts(), state.get().lastValue(), 0);
                     }
-                }).build();
+                }).cudaSource(CUDA + "alert_counts.cu").build();
     }
 
     @Bean
@@ -113,6 +115,6 @@ public class PipelineKernels {
                         }
                         return new AlertSummary(alert.sensor(), 0, 0, state.get().maxSigmas());
                     }
-                }).build();
+                }).cudaSource(CUDA + "alert_severity.cu").build();
     }
 }

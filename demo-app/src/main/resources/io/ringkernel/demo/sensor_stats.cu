@@ -1,7 +1,9 @@
 // CUDA handler of the demo's sensor statistics kernel (io.ringkernel.demo.SensorKernels), the same
 // arithmetic as the Java handler: Welford's running mean and sum of squared deviations, min/max,
 // and an anomaly flag for readings more than SENSOR_SIGMAS standard deviations from the mean.
-// Stateful handlers run on the whole block, one message at a time; thread 0 does the work.
+// Stateful handlers run on the whole block, one message at a time; thread 0 does the work. In the
+// demo's pipeline (io.ringkernel.demo.PipelineKernels) the kernel publishes to the topic alerts, and
+// then each anomaly goes there as an Alert, with its distance from the mean in standard deviations.
 
 #define SENSOR_SIGMAS 3.0
 #define SENSOR_WARM_UP 10
@@ -28,6 +30,19 @@ __device__ int rk_handle(const SensorReading* in, SensorState* state, SensorStat
         if (!in->query) {
             const double stddev_before = state->count > 0 ? sqrt(state->m2 / (double) state->count) : 0.0;
             anomaly = state->count >= SENSOR_WARM_UP && fabs(x - state->mean) > SENSOR_SIGMAS * stddev_before;
+#ifdef RK_TOPIC_alerts
+            if (anomaly) {
+                Alert alert;
+                alert.sensor = in->sensor;
+                alert.value = x;
+                alert.sigmas = fabs(x - state->mean) / stddev_before;
+                alert.query = 0;
+                const int rc = rk_publish_alerts(ctx, &alert);
+                if (rc > 0) {
+                    return rc;
+                }
+            }
+#endif
             const int64_t n = state->count + 1;
             const double delta = x - state->mean;
             const double mean = state->mean + delta / (double) n;

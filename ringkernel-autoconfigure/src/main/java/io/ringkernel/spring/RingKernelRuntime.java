@@ -182,10 +182,13 @@ public final class RingKernelRuntime implements AutoCloseable {
      * configured settings, on the backend in one {@link KernelNetwork}, and takes ownership of them;
      * later calls return the kernel already created.
      *
+     * <p>On CUDA the network's kernels are placed like any other ({@link KernelPlacement}) and
+     * their routes become rings in device memory, or in peer or pinned host memory between devices.
+     * If some of them have no CUDA source, the whole network runs on a CPU backend this runtime owns
+     * instead (logged once, naming them), and the other kernels stay on the selected backend.
+     *
      * @throws IllegalArgumentException if the graph is invalid (an unknown or mistyped link, a cycle
      *         of blocking kernels), naming the kernel
-     * <p>Links run on the CPU backend only: when the selected backend is another, these kernels run
-     * on a CPU backend this runtime owns (logged once), and the others stay on the selected one.
      */
     @SuppressWarnings("unchecked")
     public synchronized <I, O> RingKernel<I, O> createInGraph(RingKernelDefinition<I, O> definition,
@@ -213,16 +216,20 @@ public final class RingKernelRuntime implements AutoCloseable {
             effective.add(own.applyTo(d));
         }
         KernelGraph validated = KernelGraph.of(effective);
-        Backend backend = selection.backend();
-        if (!CpuBackend.NAME.equals(backend.name())) {
-            // Links between kernels run on the CPU backend only (device-resident links: issue 7), so
-            // the kernels of the network run there and the others stay on the selected backend.
+        List<String> cpuOnly = effective.stream().filter(d -> d.cudaSource() == null).map(RingKernelDefinition::id).toList();
+        KernelNetwork created;
+        if (CpuBackend.NAME.equals(selection.backend().name())) {
+            created = KernelNetwork.create(validated, selection.backend());
+        } else if (cpuOnly.isEmpty()) {
+            created = KernelNetwork.create(validated, id -> backendFor(id, configured.get(id).device()));
+        } else {
+            // Kernels that send to each other run on one kind of backend; these cannot run on the device.
             linksBackend = new CpuBackend();
-            backend = linksBackend;
-            log.info("Ring kernels " + validated.upstreamFirst() + " send messages to each other, which runs on the "
-                    + "cpu backend only; they run there, the other kernels on '" + selection.backend().name() + "'");
+            log.info("Ring kernels " + validated.upstreamFirst() + " send messages to each other and " + cpuOnly
+                    + " have no CUDA source, so all of them run on the cpu backend, the other kernels on '"
+                    + selection.backend().name() + "'");
+            created = KernelNetwork.create(validated, linksBackend);
         }
-        KernelNetwork created = KernelNetwork.create(validated, backend);
         List<ManagedKernel> members = new ArrayList<>();
         for (RingKernelDefinition<?, ?> d : effective) {
             ManagedKernel m = new ManagedKernel(created.kernel(d.id()), d, configured.get(d.id()));

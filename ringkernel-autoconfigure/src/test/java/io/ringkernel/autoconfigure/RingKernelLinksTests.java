@@ -98,7 +98,7 @@ class RingKernelLinksTests {
             List<Map<String, Object>> links = (List<Map<String, Object>>) described.details().get("links");
             assertThat(links).singleElement().satisfies(l -> {
                 assertThat(l).containsEntry("to", "adder").containsEntry("sent", 10L).containsEntry("rejected", 0L);
-                assertThat(l).containsKey("targetQueueDepth");
+                assertThat(l).containsKey("targetQueueDepth").containsEntry("path", "host ring");
             });
             assertThat(context.getBean(RingKernelsEndpoint.class).kernel(TestKernels.VECTOR_ADD).details())
                     .doesNotContainKey("links");
@@ -110,15 +110,9 @@ class RingKernelLinksTests {
         });
     }
 
-    /**
-     * With a selected backend that is not the CPU (a GPU, here a stand-in that records what it
-     * creates), linked kernels run on a CPU backend of the runtime and the others on the selected one.
-     */
-    @Test
-    void onAnotherBackendLinkedKernelsRunOnTheCpuAndTheOthersStayWhereTheyWere() {
-        List<String> createdOnSelected = new CopyOnWriteArrayList<>();
-        CpuBackend cpu = new CpuBackend();
-        Backend device = new Backend() {
+    /** A stand-in for a GPU backend that records what it creates and runs it on the CPU. */
+    private static Backend standIn(CpuBackend cpu, List<String> createdOnSelected) {
+        return new Backend() {
             @Override
             public String name() {
                 return "device";
@@ -140,7 +134,17 @@ class RingKernelLinksTests {
                 cpu.close();
             }
         };
-        try (RingKernelRuntime runtime = new RingKernelRuntime(new BackendSelection(device, List.of(), "test"),
+    }
+
+    /**
+     * With a selected backend that is not the CPU, linked kernels of which some have no CUDA source
+     * run on a CPU backend of the runtime, and the others on the selected one.
+     */
+    @Test
+    void onAnotherBackendLinkedKernelsWithoutCudaSourcesRunOnTheCpuAndTheOthersStayWhereTheyWere() {
+        List<String> createdOnSelected = new CopyOnWriteArrayList<>();
+        try (RingKernelRuntime runtime = new RingKernelRuntime(
+                new BackendSelection(standIn(new CpuBackend(), createdOnSelected), List.of(), "test"),
                 id -> KernelSettings.DEFAULTS, Duration.ofHours(1), Duration.ofSeconds(10))) {
             RingKernel<VectorAddRequest, VectorAddResponse> alone = runtime.create(VectorAddKernels.inline("alone").build());
             RingKernelDefinition<VectorAddRequest, VectorAddResponse> frontDefinition = Chain.frontDefinition();
@@ -150,6 +154,23 @@ class RingKernelLinksTests {
             assertThat(createdOnSelected).containsExactly("alone");
             assertThat(front.send(TestKernels.request(2)).join().c()).containsExactly(3, 3, 5);
             assertThat(alone.send(TestKernels.request(2)).join().c()).containsExactly(3, 3, 5);
+        }
+    }
+
+    /** When every linked kernel has a CUDA source, the network runs on the selected backend, which connects its routes. */
+    @Test
+    void onAnotherBackendLinkedKernelsWithCudaSourcesRunThere() {
+        List<String> createdOnSelected = new CopyOnWriteArrayList<>();
+        try (RingKernelRuntime runtime = new RingKernelRuntime(
+                new BackendSelection(standIn(new CpuBackend(), createdOnSelected), List.of(), "test"),
+                id -> KernelSettings.DEFAULTS, Duration.ofHours(1), Duration.ofSeconds(10))) {
+            RingKernelDefinition<VectorAddRequest, VectorAddResponse> frontDefinition = Chain.frontDefinition().toBuilder()
+                    .cudaSource("front.cu").build();
+            RingKernel<VectorAddRequest, VectorAddResponse> front = runtime.createInGraph(frontDefinition,
+                    List.of(frontDefinition, Chain.adderDefinition().toBuilder().cudaSource("adder.cu").build()));
+            runtime.start();
+            assertThat(createdOnSelected).containsExactlyInAnyOrder("front", "adder");
+            assertThat(front.send(TestKernels.request(2)).join().c()).containsExactly(3, 3, 5);
         }
     }
 

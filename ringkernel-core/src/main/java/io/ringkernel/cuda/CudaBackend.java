@@ -3,6 +3,7 @@ package io.ringkernel.cuda;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,6 +15,7 @@ import io.ringkernel.backend.Backend;
 import io.ringkernel.backend.BackendDetection;
 import io.ringkernel.backend.BackendUnavailableException;
 import io.ringkernel.ring.HostRingKernel;
+import io.ringkernel.ring.KernelRoutes;
 
 /**
  * Runs ring kernels as persistent CUDA kernels on one device, through the JCuda driver API. All
@@ -115,6 +117,28 @@ public final class CudaBackend implements Backend {
         kernels.add(kernel);
         kernel.onDisposed(() -> kernels.remove(kernel));
         return kernel;
+    }
+
+    /**
+     * Gives every route of the network its own ring in device memory (or peer or host memory
+     * between devices): {@link DeviceLinks}.
+     *
+     * @throws IllegalArgumentException if a kernel of the network is not on a CUDA backend, or has
+     *         more routes than a launch carries
+     */
+    @Override
+    public AutoCloseable connect(KernelRoutes routes, Map<String, Backend> placement) {
+        Map<String, CudaBackend> devices = new LinkedHashMap<>();
+        placement.forEach((id, backend) -> {
+            if (!(backend instanceof CudaBackend cuda)) {
+                throw new IllegalArgumentException("kernel '" + id + "' runs on " + backend.name() + "; the kernels of a"
+                        + " network with links run on CUDA together (or on the CPU together)");
+            }
+            devices.put(id, cuda);
+        });
+        DeviceLinks links = DeviceLinks.connect(routes, devices, options.hostStagedLinks());
+        routes.attach(links);
+        return links;
     }
 
     /** A healthy context, retained for the caller (a fresh one if the current one was poisoned by a fault). */

@@ -389,6 +389,38 @@ final class CudaContext {
         return new DeviceArena(p, bytes);
     }
 
+    /**
+     * Zeroes device memory on the copy stream, which is non-blocking: it does not wait for the
+     * persistent kernels running in this context.
+     */
+    void zeroDevice(DeviceArena.DeviceMemory memory) {
+        check("cuMemsetD8Async", () -> jcuda.driver.JCudaDriver.cuMemsetD8Async(memory.pointer(), (byte) 0,
+                memory.length(), copyStream));
+        check("cuStreamSynchronize", () -> jcuda.driver.JCudaDriver.cuStreamSynchronize(copyStream));
+    }
+
+    /**
+     * Lets kernels of this context address {@code peer}'s device memory (P2P over NVLink or PCIe).
+     *
+     * @return {@code false} if the driver says this device cannot access the peer's
+     */
+    boolean enablePeerAccess(CudaContext peer) {
+        CUdevice self = new CUdevice();
+        CUdevice other = new CUdevice();
+        CudaDriver.check(cuDeviceGet(self, device.index()), "cuDeviceGet");
+        CudaDriver.check(cuDeviceGet(other, peer.device.index()), "cuDeviceGet");
+        int[] can = new int[1];
+        CudaDriver.check(jcuda.driver.JCudaDriver.cuDeviceCanAccessPeer(can, self, other), "cuDeviceCanAccessPeer");
+        if (can[0] == 0) {
+            return false;
+        }
+        int rc = call("cuCtxEnablePeerAccess", () -> jcuda.driver.JCudaDriver.cuCtxEnablePeerAccess(peer.context, 0));
+        if (rc != jcuda.driver.CUresult.CUDA_SUCCESS && rc != jcuda.driver.CUresult.CUDA_ERROR_PEER_ACCESS_ALREADY_ENABLED) {
+            throw CudaDriver.failure(rc, "cuCtxEnablePeerAccess(" + device.describe() + " -> " + peer.device.describe() + ")");
+        }
+        return true;
+    }
+
     /** Returns device memory to its arena; a no-op once the context is destroyed (that freed it). */
     synchronized void freeDevice(DeviceArena.DeviceMemory memory) {
         if (!destroying) {

@@ -45,6 +45,23 @@ public final class CudaDetector {
         return list;
     }
 
+    /**
+     * Whether device {@code from} can address device {@code to}'s memory (P2P over NVLink or PCIe),
+     * as {@code cuDeviceCanAccessPeer} reports; links between kernels on the two take that path.
+     *
+     * @throws CudaException if the driver cannot be used or a device does not exist
+     */
+    public static boolean canAccessPeer(int from, int to) {
+        CudaDriver.ensureInitialized();
+        jcuda.driver.CUdevice a = new jcuda.driver.CUdevice();
+        jcuda.driver.CUdevice b = new jcuda.driver.CUdevice();
+        CudaDriver.check(jcuda.driver.JCudaDriver.cuDeviceGet(a, from), "cuDeviceGet(" + from + ")");
+        CudaDriver.check(jcuda.driver.JCudaDriver.cuDeviceGet(b, to), "cuDeviceGet(" + to + ")");
+        int[] can = new int[1];
+        CudaDriver.check(jcuda.driver.JCudaDriver.cuDeviceCanAccessPeer(can, a, b), "cuDeviceCanAccessPeer");
+        return can[0] != 0;
+    }
+
     private static BackendDetection probe() {
         CudaException fault = CudaDriver.deviceFault();
         if (fault != null) {

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 import io.ringkernel.DeviceBuffer;
@@ -18,6 +20,7 @@ import io.ringkernel.layout.BufferHandle;
 import io.ringkernel.memory.MemoryRegion;
 import io.ringkernel.ring.KernelChannel;
 import io.ringkernel.ring.KernelEngine;
+import io.ringkernel.ring.KernelRoutes;
 import jcuda.Pointer;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
@@ -25,11 +28,12 @@ import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
 
 /**
- * The CUDA backend's engine for one launch of one ring kernel: ONE persistent block running
- * {@code rk_loop.cuh} on its own non-blocking stream, over rings in pinned, device-mapped host
- * memory, plus a host "reply pump" thread. On the CPU backend the loop thread also dispatches
- * replies to futures; here the loop is on the device, so a host thread must do it (callers blocked
- * in {@code join()} help too). The pump also watches the kernel: every millisecond it queries the
+ * The CUDA backend's engine for one launch of one ring kernel: one persistent block running
+ * {@code rk_loop.cuh} on its own non-blocking stream (two for a kernel that other kernels of its
+ * network send to: an intake block and a handler block, see {@link DeviceLinks}), over rings in
+ * pinned, device-mapped host memory, plus a host "reply pump" thread. On the CPU backend the loop
+ * thread also dispatches replies to futures; here the loop is on the device, so a host thread must
+ * do it (callers blocked in {@code join()} help too). The pump also watches the kernel: every millisecond it queries the
  * stream (a fault shows up there as the CUDA error) and the heartbeat (a handler that never
  * returns shows up as a stall).
  *
@@ -50,6 +54,9 @@ final class CudaKernelEngine implements KernelEngine {
     private static final int MAX_WINDOW = 64;
     private static final int DEFAULT_SHARED_LIMIT = 48 * 1024;
     private static final long HEALTH_PERIOD_NANOS = 1_000_000;
+    /** RK_LOCAL_INTAKE_RING: the words of a two-block kernel before its intake ring. */
+    private static final int LOCAL_BYTES = 256;
+    private static final AtomicLong LAUNCHES = new AtomicLong();
 
     private final RingKernelDefinition<?, ?> definition;
     private final KernelSource source;
@@ -60,7 +67,8 @@ final class CudaKernelEngine implements KernelEngine {
     private final Map<Long, CudaDeviceBuffer> buffers = new ConcurrentHashMap<>();
     private CUstream stream;
     private DeviceArena.DeviceMemory stateTable;
-    private final java.util.concurrent.atomic.AtomicBoolean resident = new java.util.concurrent.atomic.AtomicBoolean();
+    private DeviceArena.DeviceMemory local;
+    private final AtomicInteger residentBlocks = new AtomicInteger();
     private KernelChannel channel;
     private Thread pump;
     private volatile boolean kernelRunning;
@@ -100,15 +108,25 @@ final class CudaKernelEngine implements KernelEngine {
 
         int requestWords = definition.requestSlotWords();
         int responseWords = definition.responseSlotWords();
-        // Enough threads that one poll covers at least one slot with LOADS loads per thread.
+        KernelRoutes routes = channel.routes();
+        DeviceLinks links = routes != null ? routes.attachment(DeviceLinks.class) : null;
+        DeviceLinks.Plan plan = links != null ? links.plan(definition.id(), context) : null;
+        // Kernels that others send to run a second block that polls only device memory (rk_loop.cuh).
+        int sources = plan != null && !plan.in().isEmpty() ? 1 + plan.in().size() : 0;
+        // Enough threads that one poll covers at least one slot (one of every source) with LOADS loads per thread.
         int configured = definition.cudaBlockSize() > 0 ? definition.cudaBlockSize() : options.blockSize();
-        int block = Math.max(configured, Math.min(1024, ((requestWords + LOADS - 1) / LOADS + 31) & ~31));
+        int polled = requestWords * Math.max(1, sources);
+        int block = Math.max(configured, Math.min(1024, ((polled + LOADS - 1) / LOADS + 31) & ~31));
         int window = Math.max(1, Math.min(MAX_WINDOW, LOADS * block / requestWords));
         int stateBytes = source.stateful() ? (definition.stateLayout().size() + 15) & ~15 : 0;
         int smem = sharedBytes(window, requestWords, responseWords, stateBytes);
-        while (window > 1 && smem > DEFAULT_SHARED_LIMIT) {
-            window /= 2;
+        while (window > Math.max(1, sources) && smem > DEFAULT_SHARED_LIMIT) {
+            window = Math.max(Math.max(1, sources), window / 2);
             smem = sharedBytes(window, requestWords, responseWords, stateBytes);
+        }
+        if (polled > LOADS * block || window < sources) {
+            throw new CudaException("cannot launch ring kernel '" + definition.id() + "': one poll of its " + sources
+                    + " incoming rings needs " + polled + " loads, more than a block of 1024 threads makes", null);
         }
         if (smem > DEFAULT_SHARED_LIMIT) {
             int bytes = smem;
@@ -116,9 +134,12 @@ final class CudaKernelEngine implements KernelEngine {
                     CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes));
         }
         int perSm = occupancy(function, block, smem);
-        context.reserveResidency(Math.min(CudaContext.MAX_CONCURRENT_KERNELS, perSm * context.device().multiprocessors()),
-                definition.id());
-        resident.set(true);
+        int blocks = sources > 0 ? 2 : 1;
+        int limit = Math.min(CudaContext.MAX_CONCURRENT_KERNELS, perSm * context.device().multiprocessors());
+        for (int b = 0; b < blocks; b++) {
+            context.reserveResidency(limit, definition.id());
+            residentBlocks.incrementAndGet();
+        }
 
         long table = 0;
         if (source.stateful()) {
@@ -127,22 +148,42 @@ final class CudaKernelEngine implements KernelEngine {
             stateTable = context.allocateDevice(tableBytes);
             table = stateTable.address();
         }
+        List<LaunchParams.Edge> in = new ArrayList<>();
+        long localAddress = 0;
+        if (sources > 0) {
+            // The intake ring: cleared by the kernel itself before the intake block writes it.
+            local = context.allocateDevice(LOCAL_BYTES + DeviceLinks.SLOTS + (long) definition.capacity() * requestWords * 8);
+            localAddress = local.address();
+            in.add(new LaunchParams.Edge(localAddress + LOCAL_BYTES, definition.capacity(), requestWords, 0, 0, 0));
+            in.addAll(plan.in());
+        }
         stream = context.acquireStream(definition.id());
 
         LaunchParams params = new LaunchParams(deviceAddress(channel.requests().region()),
                 deviceAddress(channel.responses().region()), deviceAddress(channel.control().region()), table,
                 definition.capacity(), requestWords, responseWords, window, source.stateful() ? options.stateSlots() : 0,
-                options.idleSleepNanos());
+                options.idleSleepNanos(), localAddress, plan != null ? plan.stats() : 0, nextLaunchId(),
+                routes != null ? routes.originOf(definition.id()) : 0, in, plan != null ? plan.out() : List.of(),
+                plan != null ? plan.topicFirst() : new int[0], plan != null ? plan.topicSize() : new int[0]);
         Pointer args = Pointer.to(Pointer.to(params.toBytes()));
         int threads = block;
         int dynamicShared = smem;
-        context.check("cuLaunchKernel(" + definition.id() + ")", () -> cuLaunchKernel(function, 1, 1, 1, threads, 1, 1,
+        context.check("cuLaunchKernel(" + definition.id() + ")", () -> cuLaunchKernel(function, blocks, 1, 1, threads, 1, 1,
                 dynamicShared, stream, args, null));
         kernelRunning = true;
 
         pump = new Thread(this::pumpLoop, "ringkernel-cuda-" + definition.id());
         pump.setDaemon(true);
         pump.start();
+    }
+
+    /** A launch id whose low 24 bits (the close number of its rings, rk_loop.cuh) are never 0. */
+    private static long nextLaunchId() {
+        long id;
+        do {
+            id = LAUNCHES.incrementAndGet();
+        } while ((id & 0xFFFFFF) == 0);
+        return id;
     }
 
     private static int sharedBytes(int window, int requestWords, int responseWords, int stateBytes) {
@@ -345,6 +386,9 @@ final class CudaKernelEngine implements KernelEngine {
         if (stateTable != null) {
             context.freeDevice(stateTable);
         }
+        if (local != null) {
+            context.freeDevice(local);
+        }
         if (stream != null && !kernelRunning && context.poisoned() == null) {
             context.releaseStream(stream);
         }
@@ -357,7 +401,7 @@ final class CudaKernelEngine implements KernelEngine {
     }
 
     private void releaseResidency() {
-        if (resident.compareAndSet(true, false)) {
+        while (residentBlocks.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             context.releaseResidency();
         }
     }

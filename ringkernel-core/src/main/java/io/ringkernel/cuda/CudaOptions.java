@@ -27,9 +27,12 @@ import java.time.Duration;
  * @param hostArenaBytes pinned host memory registered per context for rings (see {@link CudaContext})
  * @param streams kernel streams created per context (see {@link CudaContext})
  * @param deviceArenaBytes device memory allocated per context for buffers and state tables
+ * @param hostStagedLinks put every ring between kernels in pinned host memory, even where device or
+ *        peer memory would do (property {@code ringkernel.cuda.host-staged-links}; for comparison
+ *        and for testing the path taken where two devices have no P2P)
  */
 public record CudaOptions(Path cacheDirectory, int blockSize, int stateSlots, Duration stallTimeout, int idleSleepNanos,
-        String nvrtcLibrary, long hostArenaBytes, int streams, long deviceArenaBytes) {
+        String nvrtcLibrary, long hostArenaBytes, int streams, long deviceArenaBytes, boolean hostStagedLinks) {
 
     public CudaOptions {
         if (blockSize < 32 || blockSize > 1024 || blockSize % 32 != 0) {
@@ -64,21 +67,26 @@ public record CudaOptions(Path cacheDirectory, int blockSize, int stateSlots, Du
                 Duration.ofMillis(Long.getLong("ringkernel.cuda.stall-timeout-ms", 5000)),
                 Integer.getInteger("ringkernel.cuda.idle-sleep-ns", 20_000), System.getProperty("ringkernel.nvrtc.library"),
                 Long.getLong("ringkernel.cuda.host-arena-mb", 64) << 20, Integer.getInteger("ringkernel.cuda.streams", 32),
-                Long.getLong("ringkernel.cuda.device-arena-mb", 256) << 20);
+                Long.getLong("ringkernel.cuda.device-arena-mb", 256) << 20, Boolean.getBoolean("ringkernel.cuda.host-staged-links"));
     }
 
     /** A copy with another cache directory. */
     public CudaOptions withCacheDirectory(Path dir) {
-        return new CudaOptions(dir, blockSize, stateSlots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes);
+        return new CudaOptions(dir, blockSize, stateSlots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStagedLinks);
     }
 
     /** A copy with another stall timeout. */
     public CudaOptions withStallTimeout(Duration timeout) {
-        return new CudaOptions(cacheDirectory, blockSize, stateSlots, timeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes);
+        return new CudaOptions(cacheDirectory, blockSize, stateSlots, timeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStagedLinks);
     }
 
     /** A copy with another block size. */
     public CudaOptions withBlockSize(int threads) {
-        return new CudaOptions(cacheDirectory, threads, stateSlots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes);
+        return new CudaOptions(cacheDirectory, threads, stateSlots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStagedLinks);
+    }
+
+    /** A copy that puts rings between kernels in pinned host memory (or not). */
+    public CudaOptions withHostStagedLinks(boolean hostStaged) {
+        return new CudaOptions(cacheDirectory, blockSize, stateSlots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStaged);
     }
 }

@@ -5,7 +5,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 import io.ringkernel.RingKernelDefinition;
 import io.ringkernel.layout.ElementType;
@@ -26,6 +28,7 @@ import io.ringkernel.layout.MessageLayout;
 public record KernelSource(String handlerFile, String text, boolean stateful, int stateEntryBytes) {
 
     static final String RUNTIME = "io/ringkernel/cuda/rk_runtime.cuh";
+    static final String LINKS = "io/ringkernel/cuda/rk_links.cuh";
     static final String LOOP = "io/ringkernel/cuda/rk_loop.cuh";
     /** Name of the kernel entry point in every ring kernel module. */
     static final String ENTRY = "rk_ring_kernel";
@@ -62,6 +65,11 @@ public record KernelSource(String handlerFile, String text, boolean stateful, in
         if (stateful) {
             collect(structs, definition.stateLayout());
         }
+        for (Class<?> linked : linkedTypes(definition)) {
+            MessageLayout<?> layout = MessageLayout.of(linked);
+            checkStructNames(definition, types, layout);
+            collect(structs, layout);
+        }
         structs.forEach((name, body) -> out.append(body).append("\n#define RK_HAS_").append(name).append(" 1\n\n"));
         out.append("#define RK_REQUEST ").append(definition.requestLayout().cStructName()).append('\n');
         out.append("#define RK_RESPONSE ").append(definition.responseLayout().cStructName()).append('\n');
@@ -77,10 +85,56 @@ public record KernelSource(String handlerFile, String text, boolean stateful, in
             out.append("#define RK_STATE_ENTRY_BYTES ").append(entryBytes).append('\n');
         }
         out.append('\n');
+        appendFile(out, LINKS, KernelSource.class.getClassLoader());
+        appendLinkFunctions(out, definition);
         appendFile(out, handler, loader);
         out.append('\n');
         appendFile(out, LOOP, KernelSource.class.getClassLoader());
         return new KernelSource(handler, out.toString(), stateful, entryBytes);
+    }
+
+    private static Set<Class<?>> linkedTypes(RingKernelDefinition<?, ?> definition) {
+        Set<Class<?>> types = new LinkedHashSet<>(definition.links().values());
+        types.addAll(definition.publishes().values());
+        return types;
+    }
+
+    /**
+     * The typed functions a handler sends with, numbered as {@link DeviceLinks} numbers the
+     * kernel's outgoing links: declared links first, then topics (rk_links.cuh).
+     */
+    private static void appendLinkFunctions(StringBuilder out, RingKernelDefinition<?, ?> definition) {
+        out.append("// ---- this kernel's links and topics\n");
+        int link = 0;
+        for (Map.Entry<String, Class<?>> e : definition.links().entrySet()) {
+            String struct = MessageLayout.of(e.getValue()).cStructName();
+            String name = identifier(e.getKey());
+            out.append("#define RK_LINK_").append(name).append(" 1\n");
+            out.append("__device__ __forceinline__ int rk_send_").append(name).append("(rk_context* ctx, const ").append(struct)
+                    .append("* m) { return rk_link_send(ctx, ").append(link).append(", m, sizeof(").append(struct).append(")); }\n");
+            out.append("__device__ __forceinline__ int rk_forward_").append(name).append("(rk_context* ctx, const ").append(struct)
+                    .append("* m) { return rk_link_forward(ctx, ").append(link).append(", m, sizeof(").append(struct).append(")); }\n");
+            link++;
+        }
+        int topic = 0;
+        for (Map.Entry<String, Class<?>> e : definition.publishes().entrySet()) {
+            String struct = MessageLayout.of(e.getValue()).cStructName();
+            out.append("#define RK_TOPIC_").append(identifier(e.getKey())).append(" 1\n");
+            out.append("__device__ __forceinline__ int rk_publish_").append(identifier(e.getKey())).append("(rk_context* ctx, const ")
+                    .append(struct).append("* m) { return rk_topic_publish(ctx, ").append(topic).append(", m, sizeof(")
+                    .append(struct).append(")); }\n");
+            topic++;
+        }
+        out.append('\n');
+    }
+
+    /** A kernel id or topic as a C identifier: other characters than letters, digits and '_' become '_'. */
+    static String identifier(String name) {
+        StringBuilder b = new StringBuilder(name.length());
+        for (char c : name.toCharArray()) {
+            b.append(c < 128 && (Character.isLetterOrDigit(c) || c == '_') ? c : '_');
+        }
+        return b.toString();
     }
 
     /**

@@ -5,11 +5,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
 
 import io.ringkernel.KernelState;
 import io.ringkernel.RingKernel;
 import io.ringkernel.backend.Backend;
-import io.ringkernel.cpu.CpuBackend;
 import io.ringkernel.ring.HostRingKernel;
 import io.ringkernel.ring.KernelRoutes;
 
@@ -19,50 +20,73 @@ import io.ringkernel.ring.KernelRoutes;
  * request ring, without the host's caller in between. Each kernel is a normal {@link RingKernel}
  * (send to any of them; the reply to a forwarded request comes from the end of its chain).
  *
- * <p>Links run on the CPU backend, the reference for their semantics. On the CUDA backend a network
- * with links or topics is refused at creation: device-resident rings between kernels are not built
- * yet (issue 7); kernels without links run there as usual.
+ * <p>On the CPU backend a route delivers into the target's request ring from the sending handler's
+ * thread. On CUDA every route gets its own ring in device memory (peer or pinned host memory
+ * between devices) that the sending kernel writes and the target polls, with no host thread in
+ * between ({@code io.ringkernel.cuda.DeviceLinks}); each route reports the path it took.
  *
  * <p>Thread-safety: the kernels are as thread-safe as any; {@link #launchAll}, {@link #activateAll}
- * and {@link #close} are meant for one owner thread. Owns the kernels: {@link #close} closes them,
- * upstream first, so a drained upstream kernel's forwarded requests are still answered downstream.
+ * and {@link #close} are meant for one owner thread. Owns the kernels and what connects them:
+ * {@link #close} closes the kernels, upstream first, so a drained upstream kernel's forwarded
+ * requests are still answered downstream, then the routes' rings.
  */
 public final class KernelNetwork implements AutoCloseable {
 
     private final KernelGraph graph;
     private final Map<String, RingKernel<?, ?>> kernels;
     private final KernelRoutes routes;
+    private final AutoCloseable connection;
 
-    private KernelNetwork(KernelGraph graph, Map<String, RingKernel<?, ?>> kernels, KernelRoutes routes) {
+    private KernelNetwork(KernelGraph graph, Map<String, RingKernel<?, ?>> kernels, KernelRoutes routes,
+            AutoCloseable connection) {
         this.graph = graph;
         this.kernels = kernels;
         this.routes = routes;
+        this.connection = connection;
+    }
+
+    /** Creates every kernel of {@code graph} on {@code backend} (not launched) and connects them. */
+    public static KernelNetwork create(KernelGraph graph, Backend backend) {
+        return create(graph, id -> backend);
     }
 
     /**
-     * Creates every kernel of {@code graph} on {@code backend} (not launched) and wires them.
+     * Creates every kernel of {@code graph} on the backend {@code placement} names for it (not
+     * launched) and connects them: for example each kernel on its device's CUDA backend.
      *
-     * @throws UnsupportedOperationException if the graph has links or topics and the backend is not the CPU
+     * @throws IllegalArgumentException if the graph has routes and its kernels are on kinds of
+     *         backend that cannot reach each other (CPU and CUDA), or a backend cannot connect them
      */
-    public static KernelNetwork create(KernelGraph graph, Backend backend) {
-        if (graph.hasRoutes() && !CpuBackend.NAME.equals(backend.name())) {
-            throw new UnsupportedOperationException("links and topics between kernels run on the cpu backend only; "
-                    + "device-resident rings on " + backend.name() + " are not built yet (issue 7)");
+    public static KernelNetwork create(KernelGraph graph, Function<String, ? extends Backend> placement) {
+        Map<String, Backend> backends = new LinkedHashMap<>();
+        for (var d : graph.definitions()) {
+            backends.put(d.id(), Objects.requireNonNull(placement.apply(d.id()), "no backend for kernel '" + d.id() + "'"));
+        }
+        Backend first = backends.values().iterator().next();
+        if (graph.hasRoutes()) {
+            backends.forEach((id, b) -> {
+                if (!b.name().equals(first.name())) {
+                    throw new IllegalArgumentException("kernel '" + id + "' is placed on " + b.name() + " and another on "
+                            + first.name() + "; kernels with links between them run on one kind of backend");
+                }
+            });
         }
         Map<String, RingKernel<?, ?>> created = new LinkedHashMap<>();
         try {
             for (var d : graph.definitions()) {
-                created.put(d.id(), backend.createKernel(d));
+                created.put(d.id(), backends.get(d.id()).createKernel(d));
             }
             List<HostRingKernel<?, ?>> hosts = new ArrayList<>();
             for (RingKernel<?, ?> k : created.values()) {
                 if (!(k instanceof HostRingKernel<?, ?> h)) {
-                    throw new UnsupportedOperationException("backend " + backend.name() + " made kernel '" + k.id()
+                    throw new UnsupportedOperationException("backend " + backends.get(k.id()).name() + " made kernel '" + k.id()
                             + "' without the host ring half that links need");
                 }
                 hosts.add(h);
             }
-            return new KernelNetwork(graph, created, KernelRoutes.wire(hosts));
+            KernelRoutes routes = KernelRoutes.wire(hosts);
+            AutoCloseable connection = graph.hasRoutes() ? first.connect(routes, backends) : () -> { };
+            return new KernelNetwork(graph, created, routes, connection);
         } catch (RuntimeException e) {
             created.values().forEach(RingKernel::close);
             throw e;
@@ -140,6 +164,16 @@ public final class KernelNetwork implements AutoCloseable {
                 } else {
                     first.addSuppressed(e);
                 }
+            }
+        }
+        try {
+            connection.close();
+        } catch (Exception e) {
+            RuntimeException failure = e instanceof RuntimeException r ? r : new IllegalStateException(e);
+            if (first == null) {
+                first = failure;
+            } else {
+                first.addSuppressed(failure);
             }
         }
         if (first != null) {

@@ -17,6 +17,8 @@ import io.ringkernel.memory.MemoryRegion;
  *   168  error seq     sequence of the message that caused it
  *   176  seen command  the run command the loop acted on last, copied at the start of each pass,
  *                      so the host knows when a command (a deactivation) has taken effect
+ *   184  link consumed messages from other kernels handled through device-resident rings (CUDA
+ *                      networks; on the CPU they arrive through the request ring and count in consumed)
  * </pre>
  * The CUDA runtime declares the same offsets in its C header.
  *
@@ -37,6 +39,7 @@ public final class ControlBlock {
     static final int ERROR_CODE = 160;
     static final int ERROR_SEQUENCE = 168;
     static final int SEEN_STATE = 176;
+    static final int LINK_CONSUMED = 184;
 
     /** Bytes of shared memory a control block needs. */
     public static final int BYTES = 256;
@@ -92,6 +95,11 @@ public final class ControlBlock {
     /** Kernel: every sequence before {@code next} is handled and its reply published. */
     public void consumed(long next) {
         region.putLongRelease(CONSUMED, next);
+    }
+
+    /** Messages handled that came from other kernels through device-resident rings. */
+    public long linkConsumed() {
+        return region.getLongAcquire(LINK_CONSUMED);
     }
 
     public long heartbeat() {

@@ -304,7 +304,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     private void retireSession() {
         Session old = session;
         if (old != null) {
-            processedBefore += old.control.consumed();
+            processedBefore += old.control.consumed() + old.control.linkConsumed();
             failedOnDeviceBefore += old.control.failed();
             old.free();
             session = null;
@@ -428,6 +428,12 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         } finally {
             s.exit();
         }
+    }
+
+    /** Helps dispatch this kernel's published replies from a waiting caller's thread. */
+    int helpDrainReplies() {
+        Session s = session;
+        return s != null ? s.helpDrain() : 0;
     }
 
     /** Messages waiting in the request ring now (0 when not launched): two index reads, no snapshot. */
@@ -687,7 +693,9 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         int spins = 0;
         while (!future.isDone()) {
             if ((++spins & 63) == 0) {
-                if (s.helpDrain() == 0 && System.nanoTime() - start > spin) {
+                // In a network the reply may come from the end of a chain, into another kernel's ring.
+                int drained = r != null ? r.helpDrain() : s.helpDrain();
+                if (drained == 0 && System.nanoTime() - start > spin) {
                     return;
                 }
             } else {
@@ -711,7 +719,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             try {
                 reqDepth = s.requests.depth();
                 respDepth = s.responses.depth();
-                processed += s.control.consumed();
+                processed += s.control.consumed() + s.control.linkConsumed();
                 deviceFailed += s.control.failed();
                 if (st.isRunning()) {
                     heartbeatAge = heartbeatAge(s.control.heartbeat());

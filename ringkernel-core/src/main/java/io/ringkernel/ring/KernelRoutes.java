@@ -39,6 +39,7 @@ public final class KernelRoutes {
     private final Map<String, Map<String, Route>> links = new HashMap<>();
     private final Map<String, Map<String, Route[]>> topics = new HashMap<>();
     private final List<Route> all = new ArrayList<>();
+    private Object attachment;
 
     /** Counters of one route: one link, or one topic's delivery to one subscriber. */
     public static final class Route {
@@ -51,6 +52,7 @@ public final class KernelRoutes {
         private final LongAdder sent = new LongAdder();
         private final LongAdder dropped = new LongAdder();
         private final LongAdder rejected = new LongAdder();
+        private volatile RouteCounters device;
 
         Route(String from, String to, String topic, Class<?> type, boolean forwardable, HostRingKernel<?, ?> target) {
             this.from = from;
@@ -69,27 +71,53 @@ public final class KernelRoutes {
             return to;
         }
 
+        /** Whether a request may be forwarded on it: the target answers the sender's response type. */
+        public boolean forwardable() {
+            return forwardable;
+        }
+
         /** The topic, or {@code null} for a direct link. */
         public String topic() {
             return topic;
         }
 
         public long sent() {
-            return sent.sum();
+            RouteCounters d = device;
+            return d != null ? d.sent() : sent.sum();
         }
 
         public long dropped() {
-            return dropped.sum();
+            RouteCounters d = device;
+            return d != null ? d.dropped() : dropped.sum();
         }
 
         /** Messages the target refused: REJECT, a BLOCK timeout, or not accepting messages (stopped). */
         public long rejected() {
-            return rejected.sum();
+            RouteCounters d = device;
+            return d != null ? d.rejected() : rejected.sum();
         }
 
-        /** Messages waiting in the target's request ring now. */
+        /**
+         * Messages waiting for the target now: in its request ring, or, for a route that runs on
+         * the device, in the route's own ring.
+         */
         public int targetQueueDepth() {
-            return target.requestDepth();
+            RouteCounters d = device;
+            return d != null ? d.queueDepth() : target.requestDepth();
+        }
+
+        /** How the route travels: {@code host ring} on the CPU, else what the backend reported. */
+        public String path() {
+            RouteCounters d = device;
+            return d != null ? d.path() : "host ring";
+        }
+
+        /**
+         * Hands counting to the backend whose kernels send on this route themselves (a device
+         * writes the route's ring without the host); set once, when the network is connected.
+         */
+        public void countedBy(RouteCounters counters) {
+            this.device = counters;
         }
 
         boolean deliver(Object message, long correlation, int origin) {
@@ -102,6 +130,20 @@ public final class KernelRoutes {
                 throw e;
             }
         }
+    }
+
+    /** The counters of a route whose messages a device sends itself. Thread-safe reads. */
+    public interface RouteCounters {
+        long sent();
+
+        long dropped();
+
+        long rejected();
+
+        int queueDepth();
+
+        /** Where the route's ring lives, e.g. {@code device memory} or {@code pinned host memory}. */
+        String path();
     }
 
     private KernelRoutes(List<HostRingKernel<?, ?>> kernels) {
@@ -159,9 +201,45 @@ public final class KernelRoutes {
         return r;
     }
 
+    /**
+     * Attaches what a backend built for this network's routes (CUDA: the device-resident rings),
+     * for its kernels to find at launch. Once.
+     */
+    public synchronized void attach(Object backendRoutes) {
+        if (attachment != null) {
+            throw new IllegalStateException("the network's routes are connected already");
+        }
+        attachment = backendRoutes;
+    }
+
+    /** What {@link #attach} attached, if it is a {@code type}; else {@code null}. */
+    public synchronized <T> T attachment(Class<T> type) {
+        return type.isInstance(attachment) ? type.cast(attachment) : null;
+    }
+
+    /** The routes from kernel {@code from}: its links in declaration order, then each topic's subscribers. */
+    public List<Route> routesFrom(String from) {
+        List<Route> out = new ArrayList<>();
+        for (Route r : all) {
+            if (r.from.equals(from)) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
     /** Every route, links first in declaration order per kernel. */
     public List<Route> routes() {
         return List.copyOf(all);
+    }
+
+    /** The definition of kernel {@code id} of this network. */
+    public RingKernelDefinition<?, ?> definitionOf(String id) {
+        Integer index = indexes.get(id);
+        if (index == null) {
+            throw new IllegalArgumentException("no kernel '" + id + "' in this network");
+        }
+        return kernels.get(index).definition();
     }
 
     /** The origin that stands for the caller of kernel {@code id}'s current session (see {@link #EPOCH_MASK}). */
@@ -178,6 +256,15 @@ public final class KernelRoutes {
             }
         }
         return false;
+    }
+
+    /** Helps dispatch the published replies of every kernel of the network; returns how many. */
+    int helpDrain() {
+        int n = 0;
+        for (HostRingKernel<?, ?> k : kernels) {
+            n += k.helpDrainReplies();
+        }
+        return n;
     }
 
     HostRingKernel<?, ?> originKernel(int origin) {

@@ -1,4 +1,4 @@
-// ringkernel CUDA runtime, part 2 of 2: the persistent dispatch loop (one block per ring kernel).
+// ringkernel CUDA runtime, part 2 of 2: the persistent dispatch loop.
 //
 // It follows the same protocol as io.ringkernel.cpu.CpuKernelEngine, over pinned, device-mapped
 // host memory laid out as io.ringkernel.ring.MessageRing and io.ringkernel.ring.ControlBlock:
@@ -10,11 +10,19 @@
 //     fence, then publish the indices the host uses for flow control and telemetry.
 // After one message is found the loop reads a window of following slots in the same round trip,
 // so a burst costs one PCIe read latency per window instead of per message.
+//
+// A kernel that other kernels send to (rk_links.cuh) runs as TWO blocks. Block 0, the intake, polls
+// the host's request ring and the control block and copies what it finds into the kernel's own
+// ring in device memory (in[0]), and the run command into device memory. Block 1 runs the
+// handlers: it polls only device memory (its intake ring and one ring per incoming link, all in
+// one round of loads when idle), so a message from another kernel waits for no PCIe read. A kernel
+// nobody sends to runs as one block polling the host ring, as described above.
 
 #define RK_FLAG_REPLY 1u
 #define RK_FLAG_SKIP 2u
 #define RK_STATUS_OK 0u
 #define RK_STATUS_FAILED 1u
+#define RK_ORIGIN_SHIFT 8
 #define RK_INACTIVE 0ull
 #define RK_ACTIVE 1ull
 #define RK_TERMINATE 2ull
@@ -32,9 +40,20 @@
 #define RK_CB_ERROR_CODE 160
 #define RK_CB_ERROR_SEQ 168
 #define RK_CB_SEEN_COMMAND 176
+#define RK_CB_LINK_CONSUMED 184
 // The run word is (epoch << 8) | state; the loop echoes the whole word to RK_CB_SEEN_COMMAND so the
 // host knows a command (e.g. a deactivation) has taken effect.
 #define RK_RUN_STATE_MASK 0xFFull
+// The device-local area of a two-block kernel (bytes): the launch id once the handler block has
+// cleared the intake ring, the run command copied by the intake block, the launch id once the
+// intake block returned; the intake ring's header follows at RK_LOCAL_INTAKE_RING.
+#define RK_LOCAL_READY 0
+#define RK_LOCAL_RUN 64
+#define RK_LOCAL_INTAKE_DONE 128
+#define RK_LOCAL_INTAKE_RING 256
+// Link counters in mapped host memory (8-byte words): out link e at 4e (sent, dropped, rejected,
+// next sequence to claim), in link k's consumer index at RK_STATS_IN + k.
+#define RK_STATS_IN (4 * RK_MAX_OUT)
 
 // Loads in flight per thread per poll; the host sizes the window so that window * request words
 // fits RK_LOADS * blockDim.x.
@@ -52,21 +71,22 @@ typedef struct rk_params {
     uint32_t capacity_log2; // log2 of both rings' capacity
     uint32_t request_words; // 64-bit words per request slot (a multiple of 8)
     uint32_t response_words;// 64-bit words per response slot (a multiple of 8)
-    uint32_t window;        // most request slots read per poll (<= RK_MAX_WINDOW)
+    uint32_t window;        // most request slots read per poll (<= RK_MAX_WINDOW, >= in_count)
     uint32_t state_slots;   // entries in the state table (power of two), else 0
     uint32_t idle_sleep_ns; // __nanosleep while INACTIVE
+    uint64_t local;         // two-block kernels: device memory, RK_LOCAL_* then the intake ring
+    uint64_t link_stats;    // kernels in a network: link counters in mapped host memory, else 0
+    uint64_t launch_id;     // new for every launch; its low 24 bits are never 0
+    uint32_t self_origin;   // the origin a forward of this kernel's own caller's request carries
+    uint32_t in_count;      // incoming rings, in[0] the intake ring; 0: one block polls the host ring
+    uint32_t out_count;     // outgoing links: the declared links, then each topic's subscribers
+    uint32_t topic_count;
+    uint32_t topic_first[RK_MAX_TOPICS];
+    uint32_t topic_size[RK_MAX_TOPICS];
+    rk_edge out[RK_MAX_OUT];
+    rk_edge in[RK_MAX_IN];
 } rk_params;
-static_assert(sizeof(rk_params) == 56, "rk_params must match LaunchParams.BYTES");
-
-__device__ __forceinline__ uint64_t rk_load(uint64_t addr) {
-    uint64_t v;
-    asm volatile("ld.relaxed.sys.global.u64 %0, [%1];" : "=l"(v) : "l"(addr));
-    return v;
-}
-
-__device__ __forceinline__ void rk_store(uint64_t addr, uint64_t v) {
-    asm volatile("st.relaxed.sys.global.u64 [%0], %1;" ::"l"(addr), "l"(v) : "memory");
-}
+static_assert(sizeof(rk_params) == 1184, "rk_params must match LaunchParams.BYTES");
 
 #if RK_STATEFUL
 /** One state-table entry: key, used flag, then the state struct. */
@@ -100,12 +120,164 @@ __device__ rk_state_entry* rk_find_state(const rk_params& p, int64_t key) {
 }
 #endif
 
+/**
+ * One thread: waits until a ring has room up to sequence `end` (its `limit`, the consumer index
+ * read from `consumer` plus the capacity, is re-read while it has not), or the host commands
+ * TERMINATE; returns false in that case.
+ */
+__device__ bool rk_wait_for_room(const rk_params& p, uint64_t consumer, uint64_t capacity, uint64_t end, uint64_t& limit,
+                                 unsigned sleep_ns) {
+    while (end > limit) {
+        limit = rk_load(consumer) + capacity;
+        if (end <= limit) {
+            break;
+        }
+        if ((rk_load(p.control + RK_CB_RUN_STATE) & RK_RUN_STATE_MASK) == RK_TERMINATE) {
+            return false;
+        }
+        __nanosleep(sleep_ns);
+    }
+    return true;
+}
+
+/**
+ * Block 0 of a two-block kernel: copies the host's requests into the intake ring and the run
+ * command into device memory, so that the handler block never reads host memory to find work.
+ */
+__device__ void rk_intake(const rk_params& p, uint32_t* buf) {
+    // Rotated by iteration like the handler block's (below): one barrier per pass suffices.
+    __shared__ uint32_t s_bad[3];
+    __shared__ uint64_t s_run[3];
+    __shared__ uint32_t s_go;
+    const uint32_t tid = threadIdx.x;
+    const uint32_t nthreads = blockDim.x;
+    const uint64_t capacity = 1ull << p.capacity_log2;
+    const uint64_t mask = capacity - 1;
+    const uint32_t rw = p.request_words;
+    const uint64_t host_slots = p.requests + RK_RING_SLOTS;
+    const uint64_t ring = p.in[0].ring;
+    const uint64_t ring_slots = ring + RK_EDGE_SLOTS;
+    if (tid == 0) {
+        s_bad[1] = 0xffffffffu;
+        s_bad[2] = 0xffffffffu;
+        while (rk_load(p.local + RK_LOCAL_READY) != p.launch_id) {
+            __nanosleep(100);
+        }
+    }
+    __syncthreads();
+    uint64_t seq = 0;
+    uint64_t limit = capacity;  // thread 0
+    uint64_t mirrored = ~0ull;  // thread 0
+    uint32_t window = 1;
+    uint32_t cur = 0;
+    while (true) {
+        cur = cur == 2 ? 0 : cur + 1;
+        if (tid == 0) {
+            s_bad[cur == 2 ? 0 : cur + 1] = 0xffffffffu;
+        }
+        const uint32_t words = window * rw;
+        uint64_t v[RK_LOADS];
+#pragma unroll
+        for (int j = 0; j < RK_LOADS; j++) {
+            const uint32_t k = tid + j * nthreads;
+            if (k < words) {
+                const uint32_t slot = k / rw;
+                v[j] = rk_load(host_slots + (((seq + slot) & mask) * rw + (k - slot * rw)) * 8);
+            }
+        }
+        if (tid == nthreads - 1) {
+            s_run[cur] = rk_load(p.control + RK_CB_RUN_STATE);
+        }
+        uint32_t bad = 0xffffffffu;
+#pragma unroll
+        for (int j = 0; j < RK_LOADS; j++) {
+            const uint32_t k = tid + j * nthreads;
+            if (k < words) {
+                const uint32_t slot = k / rw;
+                if ((v[j] >> 32) != ((seq + slot) >> p.capacity_log2) + 1) {
+                    bad = min(bad, slot);
+                }
+                buf[k] = (uint32_t) v[j];
+            }
+        }
+        bad = __reduce_min_sync(0xffffffffu, bad);
+        if ((tid & 31) == 0 && bad != 0xffffffffu) {
+            atomicMin(&s_bad[cur], bad);
+        }
+        __syncthreads();
+        const uint64_t command = s_run[cur];
+        const uint64_t run = command & RK_RUN_STATE_MASK;
+        if (tid == 0 && command != mirrored) {
+            mirrored = command;
+            // What this block copied before is visible to the handler block before the command.
+            __threadfence();
+            rk_store(p.local + RK_LOCAL_RUN, command);
+        }
+        if (run == RK_TERMINATE) {
+            break;
+        }
+        if (run != RK_ACTIVE) {
+            window = 1;
+            __nanosleep(p.idle_sleep_ns);
+            continue;
+        }
+        const uint32_t ready = min(s_bad[cur], window);
+        if (ready == 0) {
+            window = 1;
+            continue;
+        }
+        if (tid == 0) {
+            s_go = rk_wait_for_room(p, ring + RK_EDGE_CONSUMER, capacity, seq + ready, limit, 200) ? 1 : 0;
+        }
+        __syncthreads();
+        if (!s_go) {
+            break;
+        }
+        // Same capacity and sequence as the host ring, so each word keeps its tag.
+        for (uint32_t k = tid; k < ready * rw; k += nthreads) {
+            const uint32_t slot = k / rw;
+            const uint64_t sq = seq + slot;
+            const uint64_t tag = (sq >> p.capacity_log2) + 1;
+            rk_store(ring_slots + ((sq & mask) * rw + (k - slot * rw)) * 8, (tag << 32) | buf[k]);
+        }
+        __syncthreads();
+        if (tid == 0) {
+            rk_store(p.requests + RK_RING_CONSUMER, seq + ready);
+        }
+        seq += ready;
+        window = min(p.window, RK_MAX_WINDOW);
+    }
+    if (tid == 0) {
+        __threadfence();
+        rk_store(p.local + RK_LOCAL_INTAKE_DONE, p.launch_id);
+    }
+}
+
+/** Thread 0: copies the link counters to the host if they changed. */
+__device__ void rk_publish_link_stats(const rk_params& p, rk_links& links) {
+    if (p.link_stats == 0 || !links.dirty) {
+        return;
+    }
+    links.dirty = 0;
+    for (uint32_t e = 0; e < links.out_count; e++) {
+        rk_store(p.link_stats + (4 * e) * 8, links.sent[e]);
+        rk_store(p.link_stats + (4 * e + 1) * 8, links.dropped[e]);
+        rk_store(p.link_stats + (4 * e + 2) * 8, links.rejected[e]);
+        rk_store(p.link_stats + (4 * e + 3) * 8, links.next[e]);
+    }
+}
+
 extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
     extern __shared__ __align__(16) unsigned char rk_smem[];
     // Request chunks (the low halves of each slot's words) of the window, then the response
     // chunks staged for each handled slot: structs are read and written in place there.
     uint32_t* const req = reinterpret_cast<uint32_t*>(rk_smem);
     uint32_t* const resp = req + p.window * p.request_words;
+    const bool edges = p.in_count > 0;
+    if (edges && blockIdx.x == 0) {
+        rk_intake(p, req);
+        return;
+    }
 #if RK_STATEFUL
     RK_STATE* const state_scratch = reinterpret_cast<RK_STATE*>(resp + p.window * p.response_words);
     __shared__ rk_state_entry* s_entry;
@@ -113,7 +285,8 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
 #endif
     // Rotating by iteration (mod 3) lets one barrier per poll suffice: a cell is reset two
     // barriers after it was last read and one barrier before it is next written.
-    __shared__ uint32_t s_bad[3];
+    __shared__ uint32_t s_bad[3];      // first incomplete slot of the window
+    __shared__ uint32_t s_missing[3];  // probe of every incoming ring: bit k set if ring k had nothing
     __shared__ uint64_t s_run[3];
     __shared__ uint32_t s_reply_src[RK_MAX_WINDOW];
     __shared__ uint32_t s_replies;
@@ -121,24 +294,36 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
     __shared__ uint32_t s_failed;
     __shared__ uint32_t s_error_code;
     __shared__ uint64_t s_error_seq;
+    __shared__ rk_links s_links;
+    __shared__ uint64_t s_in_ring[RK_MAX_IN];
+    __shared__ uint32_t s_in_system;  // bit k: ring k is in peer or host memory
+    // Next sequence of each source (the host ring alone: s_seq[0]); in shared memory, not a local
+    // array, so a poll's addresses need no load from local memory. Thread 0 advances it before the
+    // barrier that ends the reply reservation, which every thread passes before its next poll.
+    __shared__ uint64_t s_seq[RK_MAX_IN];
 
     const uint32_t tid = threadIdx.x;
     const uint32_t nthreads = blockDim.x;
     const uint64_t capacity = 1ull << p.capacity_log2;
     const uint64_t mask = capacity - 1;
     const uint32_t rw = p.request_words;
-    const uint64_t req_slots = p.requests + RK_RING_SLOTS;
-    const uint64_t resp_slots = p.responses + RK_RING_SLOTS;
+    const uint32_t sources = edges ? p.in_count : 1;
+    const uint64_t close_id = p.launch_id & 0xFFFFFFull;
+    rk_links* const links = p.link_stats != 0 ? &s_links : nullptr;
 
-    uint64_t seq = 0;          // next request sequence
     uint64_t resp_next = 0;    // next response sequence
     uint64_t resp_limit = capacity;  // thread 0: cached host consumer index + capacity
     uint64_t failed = 0;       // thread 0
+    uint64_t link_consumed = 0;  // thread 0
     uint64_t beats = 0;        // thread 0
     uint64_t last_beat = rk_now();
     uint64_t seen_command = ~0ull;
     uint32_t window = 1;
     uint32_t cur = 0;
+    uint32_t src = 0;          // the source polled by window, or picked by the last probe
+    uint32_t next_probe = 0;   // where the next probe starts looking, for fairness
+    bool probe = true;         // edges: poll one slot of every source
+    bool closing = false;      // edges: terminating, incoming rings closed, draining
 
 #if RK_STATEFUL
     // The table comes from a reused device arena; clearing it here needs no driver call (a memset
@@ -151,11 +336,58 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
         }
     }
 #endif
+    if (edges) {
+        // The intake ring comes from the same arena: clear it before the intake block may write.
+        uint64_t* local = reinterpret_cast<uint64_t*>(p.local);
+        const uint64_t n = (RK_LOCAL_INTAKE_RING + RK_EDGE_SLOTS + capacity * rw * 8) / 8;
+        for (uint64_t i = tid; i < n; i += nthreads) {
+            local[i] = 0;
+        }
+    }
+    // Every thread's clearing is done before thread 0 fences and tells the intake block it may write.
+    __syncthreads();
     if (tid == 0) {
         s_bad[1] = 0xffffffffu;
         s_bad[2] = 0xffffffffu;
+        s_missing[1] = 0;
+        s_missing[2] = 0;
         s_abort = 0;
         s_failed = 0;
+        if (links != nullptr) {
+            s_links.out_count = p.out_count;
+            s_links.self_origin = p.self_origin;
+            s_links.dirty = 0;
+            for (uint32_t e = 0; e < p.out_count; e++) {
+                s_links.out[e] = p.out[e];
+                // Links outlive launches: a relaunched sender continues its counters and sequence.
+                s_links.sent[e] = rk_load(p.link_stats + (4 * e) * 8);
+                s_links.dropped[e] = rk_load(p.link_stats + (4 * e + 1) * 8);
+                s_links.rejected[e] = rk_load(p.link_stats + (4 * e + 2) * 8);
+                s_links.next[e] = rk_load(p.link_stats + (4 * e + 3) * 8);
+                s_links.limit[e] = 0;
+            }
+            for (uint32_t t = 0; t < RK_MAX_TOPICS; t++) {
+                s_links.topic_first[t] = t < p.topic_count ? p.topic_first[t] : 0;
+                s_links.topic_count[t] = t < p.topic_count ? p.topic_size[t] : 0;
+            }
+        }
+        for (uint32_t k = 0; k < RK_MAX_IN; k++) {
+            s_seq[k] = 0;
+        }
+        if (edges) {
+            s_in_system = 0;
+            for (uint32_t k = 0; k < p.in_count; k++) {
+                s_in_ring[k] = p.in[k].ring;
+                s_in_system |= (p.in[k].flags & RK_EDGE_SYSTEM) ? 1u << k : 0u;
+                if (k > 0) {
+                    // Links outlive launches: continue from the consumer index and reopen.
+                    s_seq[k] = rk_load(p.in[k].ring + RK_EDGE_CONSUMER);
+                    rk_store(p.in[k].ring + RK_EDGE_CLOSED, 0);
+                }
+            }
+            __threadfence();
+            rk_store(p.local + RK_LOCAL_READY, p.launch_id);
+        }
     }
     __syncthreads();
 
@@ -164,34 +396,63 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
         const uint32_t nxt = cur == 2 ? 0 : cur + 1;
         if (tid == 0) {
             s_bad[nxt] = 0xffffffffu;
+            s_missing[nxt] = 0;
         }
-        // ---- one round trip: the window's words, and the run state from the last thread
+        // ---- one round trip: the slots (a window of one source, or one slot of every source),
+        // and the run command from the last thread
+        const bool probing = edges && probe;
+        const uint64_t src_seq = s_seq[src];
+        const uint64_t src_slots = edges ? s_in_ring[src] + RK_EDGE_SLOTS : p.requests + RK_RING_SLOTS;
+        const bool src_local = edges && !((s_in_system >> src) & 1u);
         const uint64_t poll_ns = rk_now();
-        const uint32_t words = window * rw;
+        const uint32_t words = (probing ? sources : window) * rw;
         uint64_t v[RK_LOADS];
 #pragma unroll
         for (int j = 0; j < RK_LOADS; j++) {
             const uint32_t k = tid + j * nthreads;
             if (k < words) {
                 const uint32_t slot = k / rw;
-                const uint64_t s = seq + slot;
-                v[j] = rk_load(req_slots + ((s & mask) * rw + (k - slot * rw)) * 8);
+                const uint32_t w = k - slot * rw;
+                if (probing) {
+                    const uint64_t a = s_in_ring[slot] + RK_EDGE_SLOTS + ((s_seq[slot] & mask) * rw + w) * 8;
+                    v[j] = (s_in_system >> slot) & 1u ? rk_load(a) : rk_load_gpu(a);
+                } else if (src_local) {
+                    v[j] = rk_load_gpu(src_slots + (((src_seq + slot) & mask) * rw + w) * 8);
+                } else {
+                    v[j] = rk_load(src_slots + (((src_seq + slot) & mask) * rw + w) * 8);
+                }
             }
         }
         uint64_t run = 0;
         if (tid == nthreads - 1) {
-            run = rk_load(p.control + RK_CB_RUN_STATE);
+            run = edges ? rk_load_gpu(p.local + RK_LOCAL_RUN) : rk_load(p.control + RK_CB_RUN_STATE);
         }
+        // Each warp folds its threads' findings first: one shared atomic per warp, not per word.
+        uint32_t missing = 0;
+        uint32_t bad = 0xffffffffu;
 #pragma unroll
         for (int j = 0; j < RK_LOADS; j++) {
             const uint32_t k = tid + j * nthreads;
             if (k < words) {
                 const uint32_t slot = k / rw;
-                const uint64_t tag = ((seq + slot) >> p.capacity_log2) + 1;
-                if ((v[j] >> 32) != tag) {
-                    atomicMin(&s_bad[cur], slot);
+                if (probing) {
+                    if ((v[j] >> 32) != (s_seq[slot] >> p.capacity_log2) + 1) {
+                        missing |= 1u << slot;
+                    }
+                } else if ((v[j] >> 32) != ((src_seq + slot) >> p.capacity_log2) + 1) {
+                    bad = min(bad, slot);
                 }
                 req[k] = (uint32_t) v[j];
+            }
+        }
+        missing = __reduce_or_sync(0xffffffffu, missing);
+        bad = __reduce_min_sync(0xffffffffu, bad);
+        if ((tid & 31) == 0) {
+            if (missing != 0) {
+                atomicOr(&s_missing[cur], missing);
+            }
+            if (bad != 0xffffffffu) {
+                atomicMin(&s_bad[cur], bad);
             }
         }
         if (tid == nthreads - 1) {
@@ -201,7 +462,24 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
         const uint64_t seen_ns = rk_now();
         const uint64_t command = s_run[cur];
         run = command & RK_RUN_STATE_MASK;
-        const uint32_t ready = min(s_bad[cur], window);
+        uint32_t ready;
+        uint32_t base = 0;  // first handled slot's index in req
+        if (probing) {
+            const uint32_t all = (1u << sources) - 1u;  // sources <= RK_MAX_IN = 16
+            const uint32_t found = ~s_missing[cur] & all;
+            ready = 0;
+            if (found != 0) {
+                // The first source with a message, starting at next_probe.
+                const uint32_t rotated = ((found >> next_probe) | (found << (sources - next_probe))) & all;
+                src = (next_probe + __ffs(rotated) - 1) % sources;
+                base = src;
+                ready = 1;
+            }
+        } else {
+            ready = min(s_bad[cur], window);
+        }
+        // The picked source's next sequence; read before the handling barrier, after which thread 0 advances it.
+        const uint64_t first_seq = probing ? s_seq[src] : src_seq;
         if (tid == 0 && command != seen_command) {
             seen_command = command;
             rk_store(p.control + RK_CB_SEEN_COMMAND, command);
@@ -212,27 +490,52 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
             rk_store(p.control + RK_CB_HEARTBEAT, ++beats);
         }
         if (run == RK_TERMINATE) {
-            break;
-        }
-        if (run != RK_ACTIVE) {
+            if (!edges) {
+                break;
+            }
+            if (!closing) {
+                // Close the links, then drain until a probe finds every ring empty.
+                if (tid == 0) {
+                    for (uint32_t k = 1; k < p.in_count; k++) {
+                        rk_store(s_in_ring[k] + RK_EDGE_CLOSED, close_id);
+                    }
+                    rk_fence_sc(true);
+                }
+                __syncthreads();
+                closing = true;
+                probe = true;
+                continue;
+            }
+            if (probing && ready == 0) {
+                if (tid == 0) {
+                    for (uint32_t k = 1; k < p.in_count; k++) {
+                        rk_store(s_in_ring[k] + RK_EDGE_FINAL, (close_id << 40) | (s_seq[k] + 1));
+                    }
+                }
+                break;
+            }
+        } else if (run != RK_ACTIVE) {
             window = 1;
+            probe = true;
             __nanosleep(p.idle_sleep_ns);
             continue;
         }
         if (ready == 0) {
             window = 1;
+            probe = true;
             continue;
         }
 
         // ---- handle
 #if RK_STATEFUL
         for (uint32_t s = 0; s < ready; s++) {
-            const uint32_t* in = req + s * rw;
+            uint32_t* in = req + (base + s) * rw;
             uint32_t* out = resp + s * p.response_words;
             const uint32_t flags = in[0];
             if (flags & RK_FLAG_SKIP) {
                 continue;
             }
+            const uint64_t correlation = (uint64_t) in[1] | ((uint64_t) in[2] << 32);
             const RK_REQUEST* msg = reinterpret_cast<const RK_REQUEST*>(in + 4);
             const int64_t key = (int64_t) *reinterpret_cast<const RK_KEY_TYPE*>(
                     reinterpret_cast<const unsigned char*>(msg) + RK_KEY_OFFSET);
@@ -253,9 +556,10 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
             }
             __syncthreads();
             rk_state_entry* entry = s_entry;
+            rk_context ctx = {correlation, key, tid, nthreads, poll_ns, seen_ns, links, in[3],
+                              (flags & RK_FLAG_REPLY) ? 1u : 0u, 0u, 0u};
             int rc = RK_ERROR_STATE_TABLE_FULL;
             if (entry != nullptr) {
-                rk_context ctx = {seq + s, key, tid, nthreads, poll_ns, seen_ns};
                 rc = rk_handle(msg, state_scratch, reinterpret_cast<RK_RESPONSE*>(out + 4), &ctx);
                 if (rc != 0) {
                     atomicCAS(&s_rc, 0, rc);
@@ -264,6 +568,9 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
             __syncthreads();
             if (tid == 0) {
                 rc = entry != nullptr ? s_rc : RK_ERROR_STATE_TABLE_FULL;
+                if (rc == 0 && ctx.forward_error != 0 && !ctx.forwarded) {
+                    rc = (int) ctx.forward_error;
+                }
                 if (rc == 0) {
                     entry->state = *state_scratch;
                     entry->key = key;
@@ -271,9 +578,13 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
                 } else {
                     s_failed++;
                     s_error_code = (uint32_t) rc;
-                    s_error_seq = seq + s;
+                    s_error_seq = correlation;
                 }
-                out[0] = rc == 0 ? RK_STATUS_OK : RK_STATUS_FAILED;
+                if (ctx.forwarded) {
+                    // The reply now comes from downstream.
+                    in[0] = flags & ~RK_FLAG_REPLY;
+                }
+                out[0] = (rc == 0 ? RK_STATUS_OK : RK_STATUS_FAILED) | (in[3] << RK_ORIGIN_SHIFT);
                 out[1] = in[1];
                 out[2] = in[2];
                 out[3] = (uint32_t) rc;
@@ -282,30 +593,44 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
         }
 #else
         const uint32_t lane = tid & 31;
-        const uint32_t nwarps = nthreads >> 5;
-        for (uint32_t s = tid >> 5; s < ready; s += nwarps) {
-            const uint32_t* in = req + s * rw;
+        // A kernel that sends to others handles its messages on one warp, in order, so what it
+        // sends keeps the order it received (per-key order downstream, as on the CPU).
+        const uint32_t nwarps = links != nullptr && p.out_count > 0 ? 1 : nthreads >> 5;
+        for (uint32_t s = (tid >> 5) < nwarps ? tid >> 5 : ready; s < ready; s += nwarps) {
+            uint32_t* in = req + (base + s) * rw;
             uint32_t* out = resp + s * p.response_words;
-            if (in[0] & RK_FLAG_SKIP) {
+            const uint32_t flags = in[0];
+            if (flags & RK_FLAG_SKIP) {
                 continue;
             }
+            const uint64_t correlation = (uint64_t) in[1] | ((uint64_t) in[2] << 32);
             for (uint32_t w = 4 + lane; w < p.response_words; w += 32) {
                 out[w] = 0;
             }
             __syncwarp();
-            rk_context ctx = {seq + s, 0, lane, 32, poll_ns, seen_ns};
+            rk_context ctx = {correlation, 0, lane, 32, poll_ns, seen_ns, links, in[3],
+                              (flags & RK_FLAG_REPLY) ? 1u : 0u, 0u, 0u};
             const int rc = rk_handle(reinterpret_cast<const RK_REQUEST*>(in + 4),
                                      reinterpret_cast<RK_RESPONSE*>(out + 4), &ctx);
             __syncwarp();
             const uint32_t bad = __ballot_sync(0xffffffffu, rc != 0);
-            const int code = __shfl_sync(0xffffffffu, rc, bad ? __ffs(bad) - 1 : 0);
+            int code = __shfl_sync(0xffffffffu, rc, bad ? __ffs(bad) - 1 : 0);
+            const uint32_t forwarded = __shfl_sync(0xffffffffu, ctx.forwarded, 0);
+            const uint32_t forward_error = __shfl_sync(0xffffffffu, ctx.forward_error, 0);
+            if (code == 0 && forward_error != 0 && !forwarded) {
+                code = (int) forward_error;
+            }
             if (lane == 0) {
                 if (code != 0) {
                     atomicAdd(&s_failed, 1u);
                     s_error_code = (uint32_t) code;
-                    s_error_seq = seq + s;
+                    s_error_seq = correlation;
                 }
-                out[0] = code == 0 ? RK_STATUS_OK : RK_STATUS_FAILED;
+                if (forwarded) {
+                    // The reply now comes from downstream.
+                    in[0] = flags & ~RK_FLAG_REPLY;
+                }
+                out[0] = (code == 0 ? RK_STATUS_OK : RK_STATUS_FAILED) | (in[3] << RK_ORIGIN_SHIFT);
                 out[1] = in[1];
                 out[2] = in[2];
                 out[3] = (uint32_t) code;
@@ -318,22 +643,15 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
         if (tid == 0) {
             uint32_t r = 0;
             for (uint32_t s = 0; s < ready; s++) {
-                const uint32_t flags = req[s * rw];
+                const uint32_t flags = req[(base + s) * rw];
                 if ((flags & RK_FLAG_REPLY) && !(flags & RK_FLAG_SKIP)) {
                     s_reply_src[r++] = s;
                 }
             }
             s_replies = r;
-            while (resp_next + r > resp_limit) {
-                resp_limit = rk_load(p.responses + RK_RING_CONSUMER) + capacity;
-                if (resp_next + r <= resp_limit) {
-                    break;
-                }
-                if ((rk_load(p.control + RK_CB_RUN_STATE) & RK_RUN_STATE_MASK) == RK_TERMINATE) {
-                    s_abort = 1;
-                    break;
-                }
-                __nanosleep(1000);
+            s_seq[src] = first_seq + ready;
+            if (!rk_wait_for_room(p, p.responses + RK_RING_CONSUMER, capacity, resp_next + r, resp_limit, 1000)) {
+                s_abort = 1;
             }
         }
         __syncthreads();
@@ -343,6 +661,7 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
         // ---- write replies: the tag in every word, so the host needs no index to see them
         const uint32_t replies = s_replies;
         const uint32_t rwords = p.response_words;
+        const uint64_t resp_slots = p.responses + RK_RING_SLOTS;
         for (uint32_t k = tid; k < replies * rwords; k += nthreads) {
             const uint32_t r = k / rwords;
             const uint32_t w = k - r * rwords;
@@ -352,11 +671,19 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
             rk_store(resp_slots + ((rs & mask) * rwords + w) * 8, (tag << 32) | chunk);
         }
         __syncthreads();
+        const uint64_t consumed = first_seq + ready;
         if (tid == 0) {
             // Replies become visible before the indices that account for them.
             __threadfence_system();
             rk_store(p.responses + RK_RING_PRODUCER, resp_next + replies);
-            rk_store(p.requests + RK_RING_CONSUMER, seq + ready);
+            if (!edges) {
+                rk_store(p.requests + RK_RING_CONSUMER, consumed);
+            } else {
+                rk_store(s_in_ring[src] + RK_EDGE_CONSUMER, consumed);
+                if (src > 0 && p.link_stats != 0) {
+                    rk_store(p.link_stats + (RK_STATS_IN + src) * 8, consumed);
+                }
+            }
             if (s_failed != 0) {
                 failed += s_failed;
                 s_failed = 0;
@@ -364,14 +691,45 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
                 rk_store(p.control + RK_CB_ERROR_CODE, s_error_code);
                 rk_store(p.control + RK_CB_FAILED, failed);
             }
-            rk_store(p.control + RK_CB_CONSUMED, seq + ready);
+            if (src == 0) {
+                rk_store(p.control + RK_CB_CONSUMED, consumed);
+            } else {
+                link_consumed += ready;
+                rk_store(p.control + RK_CB_LINK_CONSUMED, link_consumed);
+            }
+            if (links != nullptr) {
+                rk_publish_link_stats(p, s_links);
+            }
         }
-        seq += ready;
         resp_next += replies;
-        window = min(p.window, RK_MAX_WINDOW);
+        if (!edges) {
+            window = min(p.window, RK_MAX_WINDOW);
+        } else if (probing) {
+            // Device memory is close: the window grows with a burst (and survives the probes
+            // between windows) instead of reading a full window of empty slots after each message.
+            window = max(window, 2u);
+        } else {
+            window = ready == window ? min(2 * window, min(p.window, RK_MAX_WINDOW)) : max(ready, 1u);
+        }
+        if (edges) {
+            // A window of the source just found, then a probe of all: no ring waits behind a busy one.
+            if (!probing) {
+                next_probe = src + 1 == sources ? 0 : src + 1;
+            }
+            probe = !probing;
+        }
     }
     __syncthreads();
     if (tid == 0) {
+        if (links != nullptr) {
+            s_links.dirty = 1;
+            rk_publish_link_stats(p, s_links);
+        }
+        if (edges) {
+            while (rk_load(p.local + RK_LOCAL_INTAKE_DONE) != p.launch_id) {
+                __nanosleep(1000);
+            }
+        }
         __threadfence_system();
         rk_store(p.control + RK_CB_EXITED, 1);
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Tag;
@@ -13,6 +14,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import io.ringkernel.RingKernel;
+import io.ringkernel.cpu.CpuBackend;
+import io.ringkernel.examples.pipeline.PipelineKernels;
+import io.ringkernel.examples.pipeline.PipelineReading;
+import io.ringkernel.examples.pipeline.PipelineRun;
+import io.ringkernel.graph.KernelGraph;
+import io.ringkernel.graph.KernelNetwork;
+import io.ringkernel.ring.KernelRoutes;
 import io.ringkernel.examples.VectorAddKernels;
 import io.ringkernel.examples.VectorAddRequest;
 import io.ringkernel.examples.VectorAddResponse;
@@ -36,6 +44,33 @@ class CudaMultiGpuTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("CUDA device " + count + " does not exist; the driver reports " + count + " device(s)");
             assertThat(first.device().index()).isZero();
+        }
+    }
+
+    @Test
+    void aPipelineSpreadOverTwoDevicesAnswersAsOnTheCpu() {
+        try (CudaBackend first = GpuSupport.backendOrSkip()) {
+            List<CudaDeviceInfo> devices = CudaDetector.devices();
+            assumeTrue(devices.size() >= 2, "needs 2 or more CUDA devices; the driver reports " + devices.size());
+            List<PipelineReading> readings = PipelineRun.readings(5000, 7);
+            PipelineRun expected;
+            try (CpuBackend cpu = new CpuBackend();
+                    KernelNetwork network = KernelNetwork.create(KernelGraph.of(PipelineKernels.linked(1024)), cpu)) {
+                expected = PipelineRun.of(network, readings, 7, 256);
+            }
+            // ingest and alerts-a on device 0, aggregate and alerts-b on device 1: two routes cross.
+            Map<String, Integer> device = Map.of(PipelineKernels.INGEST, 0, PipelineKernels.AGGREGATE, 1,
+                    PipelineKernels.ALERTS_A, 0, PipelineKernels.ALERTS_B, 1);
+            try (CudaBackend second = new CudaBackend(1, CudaOptions.fromSystemProperties());
+                    KernelNetwork network = KernelNetwork.create(KernelGraph.of(PipelineKernels.linked(1024)),
+                            id -> device.get(id) == 0 ? first : second)) {
+                assertThat(PipelineRun.of(network, readings, 7, 256)).isEqualTo(expected);
+                Map<String, KernelRoutes.Route> routes = CudaLinksTest.byName(network);
+                String crossing = CudaDetector.canAccessPeer(0, 1) ? "peer device memory (P2P)" : "pinned host memory (host-staged)";
+                assertThat(routes.get("ingest -> aggregate").path()).isEqualTo(crossing);
+                assertThat(routes.get("aggregate -> alerts-a (alerts)").path()).isEqualTo(crossing);
+                assertThat(routes.get("aggregate -> alerts-b (alerts)").path()).isEqualTo("device memory");
+            }
         }
     }
 

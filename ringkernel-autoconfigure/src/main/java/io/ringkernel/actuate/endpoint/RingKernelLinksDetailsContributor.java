@@ -9,8 +9,9 @@ import io.ringkernel.spring.RingKernelRuntime;
 
 /**
  * Shows, under each kernel's {@code details.links}, the routes that start at it — direct links and
- * topic deliveries — with the messages sent, dropped and rejected on each and the target's queue
- * depth now. Reads counters and ring indices only; thread-safe.
+ * topic deliveries — with the messages sent, dropped and rejected on each, the target's queue
+ * depth now, and the path the route takes (a host ring on the CPU; device, peer or pinned host
+ * memory on CUDA). Reads counters and ring indices only; thread-safe.
  */
 public final class RingKernelLinksDetailsContributor implements RingKernelDetailsContributor {
 
@@ -41,6 +42,7 @@ public final class RingKernelLinksDetailsContributor implements RingKernelDetail
             link.put("dropped", r.dropped());
             link.put("rejected", r.rejected());
             link.put("targetQueueDepth", r.targetQueueDepth());
+            link.put("path", r.path());
             return link;
         }).toList();
     }

@@ -1,0 +1,325 @@
+package io.ringkernel.benchmarks.gpu;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+import org.HdrHistogram.Histogram;
+
+import io.ringkernel.RingKernel;
+import io.ringkernel.backend.Backend;
+import io.ringkernel.backend.BackendDetection;
+import io.ringkernel.cuda.CudaBackend;
+import io.ringkernel.cuda.CudaBackendProvider;
+import io.ringkernel.cuda.CudaDetector;
+import io.ringkernel.cuda.CudaOptions;
+import io.ringkernel.examples.pipeline.PipelineAlert;
+import io.ringkernel.examples.pipeline.PipelineKernels;
+import io.ringkernel.examples.pipeline.PipelineReading;
+import io.ringkernel.examples.pipeline.PipelineSummary;
+import io.ringkernel.examples.pipeline.PipelineTally;
+import io.ringkernel.graph.KernelGraph;
+import io.ringkernel.graph.KernelNetwork;
+import io.ringkernel.ring.KernelRoutes;
+
+/**
+ * The example pipeline of {@link PipelineKernels} on CUDA, linked on the device against the same
+ * stages routed through the host, in one run:
+ * <ol>
+ *   <li>one reading at a time: end-to-end {@code send().join()} latency; the ingest → aggregate hop
+ *       measured by the device clock ({@code %globaltimer}: the ingest stage stamps the reading just
+ *       before it forwards it, the aggregate stage subtracts that from the time its poll saw it);
+ *       and ingest → aggregate → topic → alerts-a, timed by alerts-a against the same stamp, which
+ *       stays on one device's clock when aggregate runs on another;</li>
+ *   <li>throughput with 4096 readings in flight, and the same hop under that load;</li>
+ *   <li>the linked pipeline with its rings in pinned host memory (the path between devices without P2P);</li>
+ *   <li>on two or more devices, the hop between devices: P2P against host-staged.</li>
+ * </ol>
+ * The host-routed version does the same work: the host sends to the check stage, carries its
+ * answer to the aggregate stage, and tells each alert to both subscribers. Every answer is checked
+ * against a count kept on the host, and the subscribers' tallies against the anomalies seen.
+ * Usage: {@code PipelineGpuBenchmark [report.md]}.
+ */
+public final class PipelineGpuBenchmark {
+
+    private static final int SENSORS = 64;
+    private static final int WARMUP = 20_000;
+    private static final int SINGLE = 50_000;
+    private static final int LOADED = 400_000;
+    private static final int IN_FLIGHT = 4096;
+    private static final int CAPACITY = 8192;
+
+    private final StringBuilder report = new StringBuilder();
+
+    private PipelineGpuBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        PipelineGpuBenchmark b = new PipelineGpuBenchmark();
+        int rc = b.run();
+        if (args.length > 0) {
+            Files.writeString(Path.of(args[0]), b.report.toString());
+        }
+        System.exit(rc);
+    }
+
+    private void line(String format, Object... args) {
+        String s = String.format(Locale.ROOT, format, args);
+        System.out.println(s);
+        report.append(s).append('\n');
+    }
+
+    /** A pipeline under test: sends one reading, returns its answer. */
+    private interface Pipeline extends AutoCloseable {
+        CompletableFuture<PipelineSummary> send(PipelineReading r);
+
+        /** Subscriber A's tally of a sensor. */
+        PipelineTally tallyA(long sensor);
+
+        long alertsSeen();
+
+        @Override
+        void close();
+    }
+
+    private int run() throws Exception {
+        BackendDetection d = new CudaBackendProvider().detect();
+        line("# ringkernel pipeline benchmark (links on the device vs routed through the host), %s", Instant.now());
+        line("");
+        line("- detection: %s", d.reason());
+        if (!d.usable()) {
+            line("- no usable CUDA device: nothing measured");
+            return 2;
+        }
+        Path cacheDir = Files.createTempDirectory("ringkernel-bench-cache");
+        CudaOptions options = CudaOptions.fromSystemProperties().withCacheDirectory(cacheDir);
+        int devices = CudaDetector.devices().size();
+        try (CudaBackend cuda = new CudaBackend(0, options)) {
+            line("- device: %s; %d device(s) in all", cuda.device().describe(), devices);
+            line("- pipeline: ingest (checks, forwards) -> aggregate (per-sensor totals, answers, publishes readings > %.0f)"
+                    + " -> topic alerts -> alerts-a, alerts-b; %d sensors, ring capacity %d", PipelineKernels.ANOMALY, SENSORS,
+                    CAPACITY);
+            measure("linked, rings in device memory", () -> linked(id -> cuda), true);
+            measure("routed through the host", () -> hostRouted(cuda), true);
+        }
+        try (CudaBackend staged = new CudaBackend(0, options.withHostStagedLinks(true))) {
+            measure("linked, rings in pinned host memory (host-staged)", () -> linked(id -> staged), true);
+        }
+        if (devices >= 2) {
+            line("");
+            line("Two devices: ingest and alerts-a on device 0, aggregate and alerts-b on device 1; peer access 0->1: %s, 1->0: %s",
+                    CudaDetector.canAccessPeer(0, 1), CudaDetector.canAccessPeer(1, 0));
+            Map<String, Integer> device = Map.of(PipelineKernels.INGEST, 0, PipelineKernels.AGGREGATE, 1,
+                    PipelineKernels.ALERTS_A, 0, PipelineKernels.ALERTS_B, 1);
+            try (CudaBackend d0 = new CudaBackend(0, options); CudaBackend d1 = new CudaBackend(1, options)) {
+                measure("across two devices, P2P where the devices allow it", () -> linked(id -> device.get(id) == 0 ? d0 : d1), false);
+            }
+            try (CudaBackend d0 = new CudaBackend(0, options.withHostStagedLinks(true));
+                    CudaBackend d1 = new CudaBackend(1, options.withHostStagedLinks(true))) {
+                measure("across two devices, host-staged", () -> linked(id -> device.get(id) == 0 ? d0 : d1), false);
+            }
+        }
+        return 0;
+    }
+
+    private Pipeline linked(Function<String, ? extends Backend> placement) {
+        KernelNetwork network = KernelNetwork.create(KernelGraph.of(PipelineKernels.linked(CAPACITY)), placement);
+        network.launchAll();
+        network.activateAll();
+        RingKernel<PipelineReading, PipelineSummary> ingest = network.kernel(PipelineKernels.INGEST);
+        StringBuilder paths = new StringBuilder();
+        for (KernelRoutes.Route r : network.routes()) {
+            paths.append(paths.length() == 0 ? "" : "; ").append(r.from()).append(" -> ").append(r.to()).append(": ").append(r.path());
+        }
+        line("- routes: %s", paths);
+        return new Pipeline() {
+            @Override
+            public CompletableFuture<PipelineSummary> send(PipelineReading r) {
+                return ingest.send(r);
+            }
+
+            @Override
+            public PipelineTally tallyA(long sensor) {
+                return network.<PipelineAlert, PipelineTally>kernel(PipelineKernels.ALERTS_A)
+                        .send(new PipelineAlert(sensor, 0, 0, 0, true)).join();
+            }
+
+            @Override
+            public long alertsSeen() {
+                return Math.min(tallied(network.kernel(PipelineKernels.ALERTS_A)), tallied(network.kernel(PipelineKernels.ALERTS_B)));
+            }
+
+            @Override
+            public void close() {
+                network.close();
+            }
+        };
+    }
+
+    private Pipeline hostRouted(CudaBackend cuda) {
+        KernelNetwork network = KernelNetwork.create(KernelGraph.of(PipelineKernels.hostRouted(CAPACITY)), cuda);
+        network.launchAll();
+        network.activateAll();
+        RingKernel<PipelineReading, PipelineReading> check = network.kernel(PipelineKernels.CHECK + PipelineKernels.HOST_ROUTED);
+        RingKernel<PipelineReading, PipelineSummary> aggregate = network.kernel(PipelineKernels.AGGREGATE + PipelineKernels.HOST_ROUTED);
+        RingKernel<PipelineAlert, PipelineTally> a = network.kernel(PipelineKernels.ALERTS_A + PipelineKernels.HOST_ROUTED);
+        RingKernel<PipelineAlert, PipelineTally> b = network.kernel(PipelineKernels.ALERTS_B + PipelineKernels.HOST_ROUTED);
+        return new Pipeline() {
+            @Override
+            public CompletableFuture<PipelineSummary> send(PipelineReading r) {
+                return check.send(r).thenCompose(checked -> aggregate.send(checked).thenApply(s -> {
+                    if (s.anomaly()) {
+                        PipelineAlert alert = new PipelineAlert(s.sensor(), r.value(), s.count(), checked.sentNanos(), false);
+                        a.tell(alert);
+                        b.tell(alert);
+                    }
+                    return s;
+                }));
+            }
+
+            @Override
+            public PipelineTally tallyA(long sensor) {
+                return a.send(new PipelineAlert(sensor, 0, 0, 0, true)).join();
+            }
+
+            @Override
+            public long alertsSeen() {
+                return Math.min(tallied(a), tallied(b));
+            }
+
+            @Override
+            public void close() {
+                network.close();
+            }
+        };
+    }
+
+    private static long tallied(RingKernel<PipelineAlert, PipelineTally> k) {
+        long total = 0;
+        for (long s = 0; s < SENSORS; s++) {
+            total += k.send(new PipelineAlert(s, 0, 0, 0, true)).join().alerts();
+        }
+        return total;
+    }
+
+    private interface PipelineFactory {
+        Pipeline open();
+    }
+
+    /** @param oneClock whether the first two stages share a device clock, so the single hop can be timed */
+    private void measure(String name, PipelineFactory factory, boolean oneClock) {
+        line("");
+        line("## %s", name);
+        long[] count = new long[SENSORS];
+        long anomalies = 0;
+        try (Pipeline p = factory.open()) {
+            Histogram e2e = new Histogram(60_000_000_000L, 3);
+            Histogram hop = new Histogram(60_000_000_000L, 3);
+            Histogram poll = new Histogram(60_000_000_000L, 3);
+            Histogram twoHops = new Histogram(60_000_000_000L, 3);
+            long[] alertsA = new long[SENSORS];
+            int n = 0;
+            for (int i = 0; i < WARMUP + SINGLE; i++, n++) {
+                PipelineReading r = reading(n);
+                long t0 = System.nanoTime();
+                PipelineSummary s = p.send(r).join();
+                long t = System.nanoTime() - t0;
+                anomalies += check(s, r, count);
+                if (i >= WARMUP) {
+                    e2e.recordValue(t);
+                    hop.recordValue(Math.max(0, s.hopNanos()));
+                    poll.recordValue(Math.max(0, s.pollNanos()));
+                }
+                if (s.anomaly()) {
+                    alertsA[(int) r.sensor()]++;
+                    if (i >= WARMUP && twoHops.getTotalCount() < 5000) {
+                        twoHops.recordValue(Math.max(0, lastAlertHop(p, r.sensor(), alertsA[(int) r.sensor()])));
+                    }
+                }
+            }
+            line("- one at a time, end to end (send to the first stage, answer from the second): %s", percentiles(e2e));
+            if (oneClock) {
+                line("- one at a time, hop first stage -> aggregate (device clock): %s", percentiles(hop));
+            }
+            line("- one at a time, first stage -> aggregate -> topic -> alerts-a (two hops and the aggregate stage, clock of"
+                    + " the first and last stage's device): %s", percentiles(twoHops));
+            line("- one at a time, the aggregate stage's poll that found the reading, loads issued to loads returned: %s",
+                    percentiles(poll));
+            hop.reset();
+            ArrayDeque<CompletableFuture<PipelineSummary>> inFlight = new ArrayDeque<>();
+            ArrayDeque<PipelineReading> sent = new ArrayDeque<>();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < LOADED; i++, n++) {
+                if (inFlight.size() == IN_FLIGHT) {
+                    PipelineSummary s = inFlight.poll().join();
+                    anomalies += check(s, sent.poll(), count);
+                    hop.recordValue(Math.max(0, s.hopNanos()));
+                }
+                PipelineReading r = reading(n);
+                sent.add(r);
+                inFlight.add(p.send(r));
+            }
+            while (!inFlight.isEmpty()) {
+                PipelineSummary s = inFlight.poll().join();
+                anomalies += check(s, sent.poll(), count);
+                hop.recordValue(Math.max(0, s.hopNanos()));
+            }
+            long elapsed = System.nanoTime() - t0;
+            line("- %d in flight: %d readings answered and checked in %.2f s: %.3f M readings/s", IN_FLIGHT, LOADED,
+                    elapsed / 1e9, LOADED / (elapsed / 1e9) / 1e6);
+            if (oneClock) {
+                line("- %d in flight, hop first stage -> aggregate (device clock): %s", IN_FLIGHT, percentiles(hop));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            long seen;
+            while ((seen = p.alertsSeen()) < anomalies && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            line("- alerts: %d anomalies answered, each subscriber counted %d%s", anomalies, seen,
+                    seen == anomalies ? "" : " (MISMATCH)");
+        } catch (RuntimeException e) {
+            line("- FAILED: %s", e);
+            e.printStackTrace();
+        }
+    }
+
+    /** Waits until subscriber A has counted {@code alerts} alerts of {@code sensor}; returns the last one's two-hop time. */
+    private static long lastAlertHop(Pipeline p, long sensor, long alerts) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (true) {
+            PipelineTally t = p.tallyA(sensor);
+            if (t.alerts() >= alerts) {
+                return t.hopNanos();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("alert " + alerts + " of sensor " + sensor + " never reached alerts-a");
+            }
+        }
+    }
+
+    private static PipelineReading reading(int n) {
+        return new PipelineReading(n % SENSORS, (n * 7919L % 1000) / 8.0, 0);
+    }
+
+    /** Checks the count the aggregate stage reports against the host's; returns 1 for an anomaly. */
+    private static int check(PipelineSummary s, PipelineReading r, long[] count) {
+        int sensor = (int) r.sensor();
+        count[sensor]++;
+        if (s.sensor() != r.sensor() || s.count() != count[sensor]) {
+            throw new IllegalStateException("wrong answer for sensor " + r.sensor() + ": " + s + ", expected count " + count[sensor]);
+        }
+        return s.anomaly() ? 1 : 0;
+    }
+
+    private static String percentiles(Histogram h) {
+        return String.format(Locale.ROOT, "n=%d p50=%.2f us p99=%.2f us p99.9=%.2f us max=%.1f us",
+                h.getTotalCount(), h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3,
+                h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3);
+    }
+}

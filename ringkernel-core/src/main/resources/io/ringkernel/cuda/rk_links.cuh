@@ -1,0 +1,252 @@
+// ringkernel CUDA runtime: rings between kernels (what rk_send_*, rk_forward_* and rk_publish_* do).
+//
+// Every link (sender kernel -> target kernel, or one topic's delivery to one subscriber) is its own
+// single-producer ring, owned by io.ringkernel.cuda.DeviceLinks: in the target's device memory, in
+// a peer device's memory (P2P), or in pinned host memory both devices map (host-staged). Only the
+// block that runs the sender's handlers writes it, so claiming a slot is a compare-and-swap in
+// shared memory, not an atomic on remote memory (which PCIe peers may not support). Slots use the
+// tagged words of io.ringkernel.ring.MessageRing, so the target detects a complete slot with one
+// round of loads whatever order the words arrived in.
+//
+// Ring header (bytes): 0 consumer index (target), 128 closed (target: a number of its launch when it stops, 0
+// while it runs), 136 final (target: that number << 40 | its consumer index + 1, after the last
+// drain), 256 the slots. Numbering the close keeps a sender from reading an earlier launch's final.
+//
+// Closing without losing a message: the sender writes the slot, fences (sequentially consistent)
+// and reads `closed`; the target stores `closed`, fences, and drains until empty before storing
+// `final`. If the sender read 0, the target's last drain saw the slot. If it read 1 it waits for
+// `final` and, if the slot is at or past it, turns the slot into a skipped one and reports
+// RK_ERROR_TARGET_STOPPED: never both delivered and reported lost.
+#ifndef RK_LINKS_CUH
+#define RK_LINKS_CUH
+
+#define RK_MAX_OUT 16
+#define RK_MAX_IN 16
+#define RK_MAX_TOPICS 8
+#define RK_EDGE_CONSUMER 0
+#define RK_EDGE_CLOSED 128
+#define RK_EDGE_FINAL 136
+#define RK_EDGE_SLOTS 256
+#define RK_POLICY_BLOCK 0u
+#define RK_POLICY_REJECT 1u
+#define RK_POLICY_DROP 2u
+#define RK_EDGE_FORWARDABLE 1u
+// The ring is in peer or host memory: fences must cover the system, not just this device.
+#define RK_EDGE_SYSTEM 2u
+#define RK_LINK_FLAG_REPLY 1u
+#define RK_LINK_FLAG_SKIP 2u
+// How long a sender waits for a closed target's `final` before it calls the message lost.
+#define RK_FINAL_WAIT_NS 1000000000ull
+
+/** One outgoing or incoming link ring; mirrored by io.ringkernel.cuda.LaunchParams. */
+typedef struct rk_edge {
+    uint64_t ring;             // device address of the ring header
+    uint32_t capacity_log2;    // log2 of its slots
+    uint32_t words;            // 64-bit words per slot (the target's request slot)
+    uint32_t policy;           // target's backpressure: RK_POLICY_*
+    uint32_t flags;            // RK_EDGE_*
+    uint64_t block_timeout_ns; // BLOCK: longest wait for room
+} rk_edge;
+static_assert(sizeof(rk_edge) == 32, "rk_edge must match LaunchParams.EDGE_BYTES");
+
+/** A kernel's outgoing links, in the shared memory of the block that runs its handlers. */
+struct rk_links {
+    rk_edge out[RK_MAX_OUT];
+    unsigned long long next[RK_MAX_OUT];     // next sequence to claim
+    unsigned long long limit[RK_MAX_OUT];    // consumer index + capacity, as last read
+    unsigned long long sent[RK_MAX_OUT];     // delivered
+    unsigned long long dropped[RK_MAX_OUT];  // DROP_NEWEST with a full ring
+    unsigned long long rejected[RK_MAX_OUT]; // refused: REJECT, BLOCK timeout, target stopped
+    uint32_t out_count;
+    uint32_t self_origin;                    // what a forward of this kernel's own caller's request carries
+    uint32_t topic_first[RK_MAX_TOPICS];     // topic t's subscriber links are out[first .. first + count)
+    uint32_t topic_count[RK_MAX_TOPICS];
+    uint32_t dirty;                          // counters changed since they were last copied to the host
+};
+
+__device__ __forceinline__ uint64_t rk_load(uint64_t addr) {
+    uint64_t v;
+    asm volatile("ld.relaxed.sys.global.u64 %0, [%1];" : "=l"(v) : "l"(addr));
+    return v;
+}
+
+__device__ __forceinline__ void rk_store(uint64_t addr, uint64_t v) {
+    asm volatile("st.relaxed.sys.global.u64 [%0], %1;" ::"l"(addr), "l"(v) : "memory");
+}
+
+/** The same at device scope, for rings in this device's own memory: no system-wide coherence needed. */
+__device__ __forceinline__ uint64_t rk_load_gpu(uint64_t addr) {
+    uint64_t v;
+    asm volatile("ld.relaxed.gpu.global.u64 %0, [%1];" : "=l"(v) : "l"(addr));
+    return v;
+}
+
+__device__ __forceinline__ void rk_store_gpu(uint64_t addr, uint64_t v) {
+    asm volatile("st.relaxed.gpu.global.u64 [%0], %1;" ::"l"(addr), "l"(v) : "memory");
+}
+
+__device__ __forceinline__ void rk_fence_sc(bool system) {
+    if (system) {
+        asm volatile("fence.sc.sys;" ::: "memory");
+    } else {
+        asm volatile("fence.sc.gpu;" ::: "memory");
+    }
+}
+
+__device__ __forceinline__ uint32_t rk_chunk(const unsigned char* m, uint32_t bytes, uint32_t i) {
+    uint32_t c = 0;
+    for (uint32_t b = 0; b < 4 && 4 * i + b < bytes; b++) {
+        c |= (uint32_t) m[4 * i + b] << (8 * b);
+    }
+    return c;
+}
+
+/** Sends one message on link e; called by one thread. See the header comment of rk_runtime.cuh. */
+__device__ int rk_edge_send(rk_context* ctx, uint32_t e, const void* msg, uint32_t bytes, uint32_t flags,
+                            uint64_t correlation, uint32_t origin) {
+    rk_links* L = ctx->links;
+    if (L == nullptr || e >= L->out_count) {
+        return RK_ERROR_NO_LINK;
+    }
+    const rk_edge d = L->out[e];
+    const uint64_t capacity = 1ull << d.capacity_log2;
+    uint64_t deadline = 0;
+    uint64_t seq;
+    while (true) {
+        seq = *reinterpret_cast<volatile unsigned long long*>(&L->next[e]);
+        if (seq >= *reinterpret_cast<volatile unsigned long long*>(&L->limit[e])) {
+            const uint64_t limit = rk_load(d.ring + RK_EDGE_CONSUMER) + capacity;
+            atomicMax(&L->limit[e], (unsigned long long) limit);
+            if (seq >= limit) {
+                int refused = 0;
+                if (rk_load(d.ring + RK_EDGE_CLOSED) != 0) {
+                    refused = RK_ERROR_TARGET_STOPPED;
+                } else if (d.policy == RK_POLICY_DROP) {
+                    atomicAdd(&L->dropped[e], 1ull);
+                    L->dirty = 1;
+                    return RK_DROPPED;
+                } else if (d.policy == RK_POLICY_REJECT) {
+                    refused = RK_ERROR_REJECTED;
+                } else {
+                    const uint64_t now = rk_now();
+                    if (deadline == 0) {
+                        deadline = now + d.block_timeout_ns;
+                    } else if (now > deadline) {
+                        refused = RK_ERROR_REJECTED;
+                    }
+                }
+                if (refused != 0) {
+                    atomicAdd(&L->rejected[e], 1ull);
+                    L->dirty = 1;
+                    return refused;
+                }
+                __nanosleep(256);
+                continue;
+            }
+        }
+        if (atomicCAS(&L->next[e], (unsigned long long) seq, (unsigned long long) (seq + 1)) == seq) {
+            break;
+        }
+    }
+    const uint64_t tag = ((seq >> d.capacity_log2) + 1) << 32;
+    const uint64_t slot = d.ring + RK_EDGE_SLOTS + (seq & (capacity - 1)) * d.words * 8;
+    const unsigned char* m = reinterpret_cast<const unsigned char*>(msg);
+    const uint32_t chunks = (bytes + 3) / 4;
+    // Whole 32-bit chunks are copied a word at a time when the struct is 4-byte aligned (generated
+    // structs with any field wider than a byte are), the rest byte by byte.
+    const uint32_t* m32 = reinterpret_cast<const uint32_t*>(msg);
+    const uint32_t whole = (reinterpret_cast<unsigned long long>(msg) & 3) == 0 ? bytes / 4 : 0;
+    const bool system = (d.flags & RK_EDGE_SYSTEM) != 0;
+    for (uint32_t w = 0; w < d.words; w++) {
+        uint32_t c;
+        if (w == 0) {
+            c = flags;
+        } else if (w == 1) {
+            c = (uint32_t) correlation;
+        } else if (w == 2) {
+            c = (uint32_t) (correlation >> 32);
+        } else if (w == 3) {
+            c = origin;
+        } else if (w - 4 < whole) {
+            c = m32[w - 4];
+        } else {
+            c = w - 4 < chunks ? rk_chunk(m, bytes, w - 4) : 0;
+        }
+        if (system) {
+            rk_store(slot + w * 8, tag | c);
+        } else {
+            rk_store_gpu(slot + w * 8, tag | c);
+        }
+    }
+    rk_fence_sc(system);
+    const uint64_t closed = rk_load(d.ring + RK_EDGE_CLOSED);
+    if (closed != 0) {
+        // `final` is (closed << 40) | (consumer index + 1), written once that close's drain ended.
+        uint64_t fin = 0;
+        const uint64_t until = rk_now() + RK_FINAL_WAIT_NS;
+        while (((fin = rk_load(d.ring + RK_EDGE_FINAL)) >> 40) != closed && rk_now() < until) {
+            __nanosleep(1000);
+        }
+        const uint64_t drained = fin & ((1ull << 40) - 1);
+        if ((fin >> 40) != closed || seq >= drained - 1) {
+            rk_store(slot, tag | flags | RK_LINK_FLAG_SKIP);
+            atomicAdd(&L->rejected[e], 1ull);
+            L->dirty = 1;
+            return RK_ERROR_TARGET_STOPPED;
+        }
+    }
+    atomicAdd(&L->sent[e], 1ull);
+    L->dirty = 1;
+    return RK_SENT;
+}
+
+__device__ int rk_link_send(rk_context* ctx, uint32_t e, const void* msg, uint32_t bytes) {
+    return rk_edge_send(ctx, e, msg, bytes, 0, 0, 0);
+}
+
+__device__ int rk_link_forward(rk_context* ctx, uint32_t e, const void* msg, uint32_t bytes) {
+    if (!ctx->reply) {
+        return rk_edge_send(ctx, e, msg, bytes, 0, 0, 0);
+    }
+    if (ctx->forwarded) {
+        return RK_ERROR_ALREADY_FORWARDED;
+    }
+    rk_links* L = ctx->links;
+    if (L == nullptr || e >= L->out_count) {
+        ctx->forward_error = RK_ERROR_NO_LINK;
+        return RK_ERROR_NO_LINK;
+    }
+    if (!(L->out[e].flags & RK_EDGE_FORWARDABLE)) {
+        ctx->forward_error = RK_ERROR_NOT_FORWARDABLE;
+        return RK_ERROR_NOT_FORWARDABLE;
+    }
+    const uint32_t origin = ctx->origin != 0 ? ctx->origin : L->self_origin;
+    int rc = rk_edge_send(ctx, e, msg, bytes, RK_LINK_FLAG_REPLY, ctx->sequence, origin);
+    if (rc == RK_DROPPED) {
+        rc = RK_ERROR_DROPPED;
+    }
+    if (rc == RK_SENT) {
+        ctx->forwarded = 1;
+    } else {
+        ctx->forward_error = (uint32_t) rc;
+    }
+    return rc;
+}
+
+__device__ int rk_topic_publish(rk_context* ctx, uint32_t topic, const void* msg, uint32_t bytes) {
+    rk_links* L = ctx->links;
+    if (L == nullptr || topic >= RK_MAX_TOPICS) {
+        return RK_ERROR_NO_LINK;
+    }
+    int refused = RK_SENT;
+    const uint32_t first = L->topic_first[topic];
+    for (uint32_t i = 0; i < L->topic_count[topic]; i++) {
+        const int rc = rk_edge_send(ctx, first + i, msg, bytes, 0, 0, 0);
+        if (rc > 0 && refused == RK_SENT) {
+            refused = rc;
+        }
+    }
+    return refused;
+}
+
+#endif  // RK_LINKS_CUH
