@@ -55,6 +55,13 @@ class KernelSourceTest {
             assertThat(s.stateful()).isEqualTo(d.stateLayout() != null);
             Files.writeString(out.resolve(d.id() + ".cu"), s.text());
         }
+        KernelSource ingest = KernelSource.of(PipelineKernels.linked(64).get(0));
+        assertThat(ingest.text()).contains("#define RK_LINK_aggregate 1",
+                "int rk_forward_aggregate(rk_context* ctx, const PipelineReading* m) { return rk_link_forward(ctx, 0,",
+                "#line 1 \"" + KernelSource.LINKS + "\"");
+        KernelSource aggregate = KernelSource.of(PipelineKernels.linked(64).get(1));
+        assertThat(aggregate.text()).contains("typedef struct PipelineAlert {", "#define RK_TOPIC_alerts 1",
+                "int rk_publish_alerts(rk_context* ctx, const PipelineAlert* m) { return rk_topic_publish(ctx, 0,");
         KernelSource stateful = KernelSource.of(RunningSumKernels.definition("rs").build());
         assertThat(stateful.text()).contains("#define RK_KEY_TYPE int64_t", "#define RK_KEY_OFFSET 0",
                 "#define RK_STATE_ENTRY_BYTES 32");
