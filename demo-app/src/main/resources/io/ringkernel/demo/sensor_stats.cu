@@ -1,9 +1,10 @@
 // CUDA handler of the demo's sensor statistics kernel (io.ringkernel.demo.SensorKernels), the same
 // arithmetic as the Java handler: Welford's running mean and sum of squared deviations, min/max,
 // and an anomaly flag for readings more than SENSOR_SIGMAS standard deviations from the mean.
-// Stateful handlers run on the whole block, one message at a time; thread 0 does the work. In the
-// demo's pipeline (io.ringkernel.demo.PipelineKernels) the kernel publishes to the topic alerts, and
-// then each anomaly goes there as an Alert, with its distance from the mean in standard deviations.
+// A warp handles one message (a key's messages reach the same warp, in order); thread 0 does the
+// work. In the demo's pipeline (io.ringkernel.demo.PipelineKernels) the kernel publishes to the
+// topic alerts, and then each anomaly goes there as an Alert, with its distance from the mean in
+// standard deviations.
 
 #define SENSOR_SIGMAS 3.0
 #define SENSOR_WARM_UP 10

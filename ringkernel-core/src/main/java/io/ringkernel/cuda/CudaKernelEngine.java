@@ -118,7 +118,8 @@ final class CudaKernelEngine implements KernelEngine {
         int polled = requestWords * Math.max(1, sources);
         int block = Math.max(configured, Math.min(1024, ((polled + LOADS - 1) / LOADS + 31) & ~31));
         int window = Math.max(1, Math.min(MAX_WINDOW, LOADS * block / requestWords));
-        int stateBytes = source.stateful() ? (definition.stateLayout().size() + 15) & ~15 : 0;
+        // A stateful kernel's warps each work on a copy of the state of the key they handle.
+        int stateBytes = source.stateful() ? ((definition.stateLayout().size() + 15) & ~15) * (block / 32) : 0;
         int smem = sharedBytes(window, requestWords, responseWords, stateBytes);
         while (window > Math.max(1, sources) && smem > DEFAULT_SHARED_LIMIT) {
             window = Math.max(Math.max(1, sources), window / 2);

@@ -106,13 +106,39 @@ __device__ __forceinline__ uint64_t rk_hash(uint64_t k) {
     return k;
 }
 
-/** Open addressing with linear probing; returns null when the table is full. */
+#define RK_ENTRY_FREE 0ull
+#define RK_ENTRY_READY 1ull
+#define RK_ENTRY_CLAIMED 2ull
+
+/**
+ * One thread: the entry of `key`, inserted (with rk_init_state) if the key is new; null when the
+ * table is full. Open addressing with linear probing. Warps of the block handle different keys at
+ * once, so a free entry is claimed with a compare-and-swap and published READY once its key and
+ * initial state are written; an inserted entry is never freed (a failed first message leaves the
+ * initial state, which is what the next message of the key would start from anyway).
+ */
 __device__ rk_state_entry* rk_find_state(const rk_params& p, int64_t key) {
     rk_state_entry* table = reinterpret_cast<rk_state_entry*>(p.state_table);
-    uint32_t mask = p.state_slots - 1;
+    const uint32_t mask = p.state_slots - 1;
     uint32_t i = (uint32_t) rk_hash((uint64_t) key) & mask;
     for (uint32_t n = 0; n < p.state_slots; n++, i = (i + 1) & mask) {
-        if (!table[i].used || table[i].key == key) {
+        unsigned long long* used = reinterpret_cast<unsigned long long*>(&table[i].used);
+        unsigned long long u = atomicAdd(used, 0ull);
+        if (u == RK_ENTRY_FREE) {
+            u = atomicCAS(used, RK_ENTRY_FREE, RK_ENTRY_CLAIMED);
+            if (u == RK_ENTRY_FREE) {
+                table[i].key = key;
+                rk_init_state(key, &table[i].state);
+                __threadfence_block();
+                atomicExch(used, RK_ENTRY_READY);
+                return &table[i];
+            }
+        }
+        while (u == RK_ENTRY_CLAIMED) {
+            u = atomicAdd(used, 0ull);
+        }
+        __threadfence_block();
+        if (*reinterpret_cast<volatile int64_t*>(&table[i].key) == key) {
             return &table[i];
         }
     }
@@ -279,9 +305,8 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
         return;
     }
 #if RK_STATEFUL
+    // One state copy per warp: each warp handles the messages of the keys that hash to it.
     RK_STATE* const state_scratch = reinterpret_cast<RK_STATE*>(resp + p.window * p.response_words);
-    __shared__ rk_state_entry* s_entry;
-    __shared__ int s_rc;
 #endif
     // Rotating by iteration (mod 3) lets one barrier per poll suffice: a cell is reset two
     // barriers after it was last read and one barrier before it is next written.
@@ -528,69 +553,71 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
 
         // ---- handle
 #if RK_STATEFUL
-        for (uint32_t s = 0; s < ready; s++) {
-            uint32_t* in = req + (base + s) * rw;
-            uint32_t* out = resp + s * p.response_words;
-            const uint32_t flags = in[0];
-            if (flags & RK_FLAG_SKIP) {
-                continue;
-            }
-            const uint64_t correlation = (uint64_t) in[1] | ((uint64_t) in[2] << 32);
-            const RK_REQUEST* msg = reinterpret_cast<const RK_REQUEST*>(in + 4);
-            const int64_t key = (int64_t) *reinterpret_cast<const RK_KEY_TYPE*>(
-                    reinterpret_cast<const unsigned char*>(msg) + RK_KEY_OFFSET);
-            for (uint32_t w = 4 + tid; w < p.response_words; w += nthreads) {
-                out[w] = 0;
-            }
-            if (tid == 0) {
-                s_rc = 0;
-                rk_state_entry* e = rk_find_state(p, key);
-                s_entry = e;
-                if (e != nullptr) {
-                    if (e->used) {
-                        *state_scratch = e->state;
-                    } else {
-                        rk_init_state(key, state_scratch);
+        {
+            // A key's messages always go to the same warp (by hash), which handles them in order;
+            // different keys run on different warps at once.
+            const uint32_t lane = tid & 31;
+            const uint32_t warp = tid >> 5;
+            const uint32_t nwarps = nthreads >> 5;
+            RK_STATE* const scratch = state_scratch + warp;
+            for (uint32_t s = 0; s < ready; s++) {
+                uint32_t* in = req + (base + s) * rw;
+                const uint32_t flags = in[0];
+                const RK_REQUEST* msg = reinterpret_cast<const RK_REQUEST*>(in + 4);
+                const int64_t key = (int64_t) *reinterpret_cast<const RK_KEY_TYPE*>(
+                        reinterpret_cast<const unsigned char*>(msg) + RK_KEY_OFFSET);
+                if ((flags & RK_FLAG_SKIP) || (uint32_t) (rk_hash((uint64_t) key) >> 40) % nwarps != warp) {
+                    continue;
+                }
+                uint32_t* out = resp + s * p.response_words;
+                const uint64_t correlation = (uint64_t) in[1] | ((uint64_t) in[2] << 32);
+                for (uint32_t w = 4 + lane; w < p.response_words; w += 32) {
+                    out[w] = 0;
+                }
+                rk_state_entry* entry = nullptr;
+                if (lane == 0) {
+                    entry = rk_find_state(p, key);
+                    if (entry != nullptr) {
+                        *scratch = entry->state;
                     }
                 }
+                entry = reinterpret_cast<rk_state_entry*>(__shfl_sync(0xffffffffu, reinterpret_cast<unsigned long long>(entry), 0));
+                __syncwarp();
+                rk_context ctx = {correlation, key, lane, 32, poll_ns, seen_ns, links, in[3],
+                                  (flags & RK_FLAG_REPLY) ? 1u : 0u, 0u, 0u};
+                int rc = RK_ERROR_STATE_TABLE_FULL;
+                if (entry != nullptr) {
+                    rc = rk_handle(msg, scratch, reinterpret_cast<RK_RESPONSE*>(out + 4), &ctx);
+                }
+                __syncwarp();
+                const uint32_t bad = __ballot_sync(0xffffffffu, rc != 0);
+                int code = __shfl_sync(0xffffffffu, rc, bad ? __ffs(bad) - 1 : 0);
+                const uint32_t forwarded = __shfl_sync(0xffffffffu, ctx.forwarded, 0);
+                const uint32_t forward_error = __shfl_sync(0xffffffffu, ctx.forward_error, 0);
+                if (code == 0 && forward_error != 0 && !forwarded) {
+                    code = (int) forward_error;
+                }
+                if (lane == 0) {
+                    if (code == 0) {
+                        entry->state = *scratch;
+                    } else {
+                        atomicAdd(&s_failed, 1u);
+                        s_error_code = (uint32_t) code;
+                        s_error_seq = correlation;
+                    }
+                    if (forwarded) {
+                        // The reply now comes from downstream.
+                        in[0] = flags & ~RK_FLAG_REPLY;
+                    }
+                    out[0] = (code == 0 ? RK_STATUS_OK : RK_STATUS_FAILED) | (in[3] << RK_ORIGIN_SHIFT);
+                    out[1] = in[1];
+                    out[2] = in[2];
+                    out[3] = (uint32_t) code;
+                }
+                __syncwarp();
             }
-            __syncthreads();
-            rk_state_entry* entry = s_entry;
-            rk_context ctx = {correlation, key, tid, nthreads, poll_ns, seen_ns, links, in[3],
-                              (flags & RK_FLAG_REPLY) ? 1u : 0u, 0u, 0u};
-            int rc = RK_ERROR_STATE_TABLE_FULL;
-            if (entry != nullptr) {
-                rc = rk_handle(msg, state_scratch, reinterpret_cast<RK_RESPONSE*>(out + 4), &ctx);
-                if (rc != 0) {
-                    atomicCAS(&s_rc, 0, rc);
-                }
-            }
-            __syncthreads();
-            if (tid == 0) {
-                rc = entry != nullptr ? s_rc : RK_ERROR_STATE_TABLE_FULL;
-                if (rc == 0 && ctx.forward_error != 0 && !ctx.forwarded) {
-                    rc = (int) ctx.forward_error;
-                }
-                if (rc == 0) {
-                    entry->state = *state_scratch;
-                    entry->key = key;
-                    entry->used = 1;
-                } else {
-                    s_failed++;
-                    s_error_code = (uint32_t) rc;
-                    s_error_seq = correlation;
-                }
-                if (ctx.forwarded) {
-                    // The reply now comes from downstream.
-                    in[0] = flags & ~RK_FLAG_REPLY;
-                }
-                out[0] = (rc == 0 ? RK_STATUS_OK : RK_STATUS_FAILED) | (in[3] << RK_ORIGIN_SHIFT);
-                out[1] = in[1];
-                out[2] = in[2];
-                out[3] = (uint32_t) rc;
-            }
-            __syncthreads();
         }
+        __syncthreads();
 #else
         const uint32_t lane = tid & 31;
         // A kernel that sends to others handles its messages on one warp, in order, so what it

@@ -11,14 +11,16 @@
 //   stateful:   __device__ void rk_init_state(int64_t key, State* state);
 //               __device__ int rk_handle(const Req* in, State* state, Resp* out, rk_context* ctx);
 //
-// A handler is called by a GROUP of threads for one message: a warp (32 threads) on stateless
-// kernels, so several messages of a batch run at once on different warps; the whole block on
-// stateful kernels, so messages run strictly one after another and one key's messages are seen in
-// the order they were sent. ctx->thread and ctx->threads let the group split the work; call
-// rk_group_sync(ctx) between phases that depend on each other's writes. `*out` is zeroed before
-// the call; `*in`, `*out` and `*state` live in shared memory. Return 0 on success or a positive
-// error code (any thread may return it); the message's future then fails with that code, and a
-// stateful kernel's state keeps its value from before the call. rk_init_state runs on one thread.
+// A handler is called by a GROUP of threads for one message, a warp (32 threads), so several
+// messages of a batch run at once on different warps. On stateful kernels a key's messages always
+// go to the same warp, which handles them one after another in the order they were sent; other
+// keys run on other warps meanwhile. (A stateless kernel that sends to other kernels handles its
+// batch on one warp, so what it sends keeps its order.) ctx->thread and ctx->threads let the group
+// split the work; call rk_group_sync(ctx) between phases that depend on each other's writes. `*out`
+// is zeroed before the call; `*in`, `*out` and `*state` live in shared memory. Return 0 on success
+// or a positive error code (any thread may return it); the message's future then fails with that
+// code, and a stateful kernel's state keeps its value from before the call. rk_init_state runs on
+// one thread.
 // A handler that writes a device buffer the host will copy out ends with __threadfence(), so the
 // writes are visible device-wide before its reply can reach the host.
 //
@@ -89,7 +91,7 @@ typedef struct rk_context {
     uint64_t sequence;  // the correlation id: the host caller's request sequence, kept along forwards
     int64_t key;        // the message's key on stateful kernels, else 0
     uint32_t thread;    // this thread's index in the group handling the message
-    uint32_t threads;   // size of that group: 32 (stateless) or the block (stateful)
+    uint32_t threads;   // size of that group: 32
     uint64_t poll_ns;   // %globaltimer when the poll that found the message was issued
     uint64_t seen_ns;   // %globaltimer when that poll's reads had all returned
     rk_links* links;    // this kernel's links, null outside a network

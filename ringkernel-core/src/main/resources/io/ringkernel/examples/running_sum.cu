@@ -1,7 +1,7 @@
 // CUDA handler of the stateful RunningSum example: per key, the count and sum of the values seen,
 // and the running mean. Each request carries its position in its key's stream (`order`), so the
 // handler also proves per-key ordering: a message out of order fails with RUNNING_SUM_OUT_OF_ORDER.
-// Stateful handlers run on the whole block, one message at a time.
+// A warp handles one message; a key's messages always reach the same warp, in order.
 
 /** Error code: a message arrived before one that was sent earlier for the same key. */
 #define RUNNING_SUM_OUT_OF_ORDER 2

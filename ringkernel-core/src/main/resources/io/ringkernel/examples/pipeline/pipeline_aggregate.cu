@@ -1,6 +1,6 @@
 // Aggregate stage of io.ringkernel.examples.pipeline.PipelineKernels: folds a reading into its
 // sensor's totals, answers, and (when the kernel publishes to the topic alerts) publishes readings
-// above PIPELINE_ANOMALY. Stateful: the whole block calls it, thread 0 does the work.
+// above PIPELINE_ANOMALY. Stateful: a warp calls it, thread 0 does the work.
 
 #define PIPELINE_ANOMALY 100.0
 
