@@ -3,20 +3,26 @@ package io.ringkernel.cuda;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import io.ringkernel.KernelFailedException;
+import io.ringkernel.RingKernel;
 import io.ringkernel.RingKernelDefinition;
 import io.ringkernel.cpu.CpuBackend;
 import io.ringkernel.examples.pipeline.PipelineKernels;
 import io.ringkernel.examples.pipeline.PipelineReading;
 import io.ringkernel.examples.pipeline.PipelineRun;
+import io.ringkernel.examples.pipeline.PipelineSummary;
 import io.ringkernel.graph.KernelGraph;
 import io.ringkernel.graph.KernelNetwork;
 import io.ringkernel.ring.KernelRoutes;
@@ -106,6 +112,48 @@ class CudaLinksTest {
             // ...while the links' counters run on across launches.
             long answered = readings.stream().filter(r -> !Double.isNaN(r.value())).count();
             assertThat(byName(network).get("ingest -> aggregate").sent()).isEqualTo(2 * answered);
+        }
+    }
+
+    @Test
+    void aStageTerminatedUnderLoadLeavesNoCallerWaiting() throws Exception {
+        // The aggregate stage stops while ingest keeps forwarding to it: what reached its ring is
+        // answered by its last drain, every later forward fails at ingest with
+        // RK_ERROR_TARGET_STOPPED, and no caller waits forever.
+        try (CudaBackend cuda = GpuSupport.backendOrSkip();
+                KernelNetwork network = KernelNetwork.create(KernelGraph.of(PipelineKernels.linked(1024)), cuda)) {
+            network.launchAll();
+            network.activateAll();
+            RingKernel<PipelineReading, PipelineSummary> ingest = network.kernel(PipelineKernels.INGEST);
+            RingKernel<?, ?> aggregate = network.kernel(PipelineKernels.AGGREGATE);
+            int total = 40_000;
+            List<CompletableFuture<PipelineSummary>> futures = new ArrayList<>(total);
+            for (int i = 0; i < total; i++) {
+                if (i >= 512) {
+                    futures.get(i - 512).exceptionally(e -> null).get(10, TimeUnit.SECONDS);
+                }
+                if (i == total / 4) {
+                    assertThat(aggregate.terminate(Duration.ofSeconds(5))).isTrue();
+                }
+                futures.add(ingest.send(new PipelineReading(i % SENSORS, 1.0, 0)));
+            }
+            int answered = 0;
+            int stopped = 0;
+            for (CompletableFuture<PipelineSummary> f : futures) {
+                try {
+                    f.get(10, TimeUnit.SECONDS);
+                    answered++;
+                } catch (ExecutionException e) {
+                    assertThat(e.getCause()).as("why a forward failed").isInstanceOf(KernelFailedException.class)
+                            .hasMessageContaining("device error code " + 0x7F000003);
+                    stopped++;
+                }
+            }
+            // Everything joined before the stop was answered; of the 512 in flight then, some may
+            // reach ingest's handler only after the stop and fail.
+            assertThat(answered).as("answered").isGreaterThanOrEqualTo(total / 4 - 512);
+            assertThat(stopped).as("failed with RK_ERROR_TARGET_STOPPED").isPositive();
+            assertThat(answered + stopped).isEqualTo(total);
         }
     }
 
