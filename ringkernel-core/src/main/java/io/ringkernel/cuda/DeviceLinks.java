@@ -149,7 +149,8 @@ public final class DeviceLinks implements AutoCloseable {
      * @param stats device address of its counter region
      * @param out its outgoing rings, numbered as its generated rk_send_/rk_publish_ functions
      * @param in its incoming rings (index 1 on; 0 is the intake ring its engine makes)
-     * @param topicFirst per topic it publishes to, in declaration order: the first subscriber's index in {@code out}
+     * @param topicFirst per topic it publishes to, in declaration order: the index in {@code out}
+     *        of the topic's first subscriber
      * @param topicSize per topic: the number of subscribers
      */
     record Plan(long stats, List<LaunchParams.Edge> out, List<LaunchParams.Edge> in, int[] topicFirst, int[] topicSize) {
