@@ -338,7 +338,6 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                     rejected.increment();
                     return null;
                 }
-                dropped.increment();
                 return CompletableFuture.failedFuture(new MessageRejectedException(
                         "kernel '" + id() + "': ring full, message dropped (DROP_NEWEST)"));
             }
@@ -372,9 +371,6 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         try {
             long seq = s.claim(1, false, policy);
             if (seq == MessageRing.FULL) {
-                if (policy != null) {
-                    dropped.increment();
-                }
                 return false;
             }
             s.requests.publish(seq, 0, seq, 0, scratch, 0, requestChunks);
@@ -410,7 +406,6 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         try {
             long seq = s.claim(1, false, definition.backpressure());
             if (seq == MessageRing.FULL) {
-                dropped.increment();
                 return false;
             }
             if (origin == 0) {
@@ -520,7 +515,6 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                     break;
                 }
                 if (k == 0) {
-                    dropped.increment();
                     out.add(CompletableFuture.failedFuture(new MessageRejectedException(
                             "kernel '" + id() + "': ring full, message dropped (DROP_NEWEST)")));
                     i++;
@@ -557,7 +551,8 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                     return i;
                 }
                 if (k == 0) {
-                    dropped.add(n - i);
+                    // claim() counted this message; the rest of the batch is dropped with it.
+                    dropped.add(n - i - 1);
                     return i;
                 }
                 for (int j = 0; j < k; j++) {
@@ -599,7 +594,6 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         try {
             long seq = s.claim(1, false, definition.backpressure());
             if (seq == MessageRing.FULL) {
-                dropped.increment();
                 return false;
             }
             s.requests.clearClaimed(seq);
@@ -851,14 +845,19 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         }
 
         /**
-         * Claims n slots following the policy ({@code null}: try once).
+         * Claims n slots following the policy ({@code null}: try once), counting the message as
+         * dropped (DROP_NEWEST) or rejected (REJECT, BLOCK timeout) when the ring has no room.
          *
          * @return the first sequence, or FULL when dropped (DROP_NEWEST) or when trying once failed
          */
         long claim(int n, boolean reply, Backpressure policy) {
             MessageRing.ClaimGuard guard = reply ? replyGuard : null;
             long seq = requests.tryClaim(n, guard);
-            if (seq != MessageRing.FULL || policy == null || policy == Backpressure.DROP_NEWEST) {
+            if (seq != MessageRing.FULL || policy == null) {
+                return seq;
+            }
+            if (policy == Backpressure.DROP_NEWEST) {
+                dropped.increment();
                 return seq;
             }
             if (policy == Backpressure.REJECT) {
