@@ -266,7 +266,7 @@ public final class RingKernelRuntime implements AutoCloseable {
         if (n == null) {
             return List.of();
         }
-        return n.routes().stream().filter(r -> r.from().equals(id)).toList();
+        return n.routesFrom(id);
     }
 
     /** Kernels in creation order. */

@@ -76,13 +76,9 @@ public final class DeviceLinks implements AutoCloseable {
         final CudaContext owner;
         final DeviceArena.DeviceMemory device;
         final CudaContext.HostMemory host;
-        final long address;
         final Path path;
-        final int capacity;
-        final int words;
-        final int policy;
-        final int flags;
-        final long blockTimeoutNanos;
+        /** The ring as the launches of both its ends see it. */
+        final LaunchParams.Edge edge;
         final int outIndex;
         final int inIndex;
 
@@ -92,17 +88,16 @@ public final class DeviceLinks implements AutoCloseable {
             this.owner = owner;
             this.device = device;
             this.host = host;
-            this.address = device != null ? device.address() : host.deviceAddress();
             this.path = path;
-            this.capacity = target.capacity();
-            this.words = target.requestSlotWords();
-            this.policy = switch (target.backpressure()) {
+            int policy = switch (target.backpressure()) {
                 case BLOCK -> 0;
                 case REJECT -> 1;
                 case DROP_NEWEST -> 2;
             };
-            this.flags = (route.forwardable() ? FLAG_FORWARDABLE : 0) | (path != Path.DEVICE ? FLAG_SYSTEM : 0);
-            this.blockTimeoutNanos = target.backpressure() == Backpressure.BLOCK ? target.blockTimeout().toNanos() : 0;
+            int flags = (route.forwardable() ? FLAG_FORWARDABLE : 0) | (path != Path.DEVICE ? FLAG_SYSTEM : 0);
+            long blockTimeout = target.backpressure() == Backpressure.BLOCK ? target.blockTimeout().toNanos() : 0;
+            this.edge = new LaunchParams.Edge(device != null ? device.address() : host.deviceAddress(), target.capacity(),
+                    target.requestSlotWords(), policy, flags, blockTimeout);
             this.outIndex = outIndex;
             this.inIndex = inIndex;
         }
@@ -130,16 +125,12 @@ public final class DeviceLinks implements AutoCloseable {
         public int queueDepth() {
             long claimed = senderWord(3);
             long consumed = stats.get(route.to()).region().getLongAcquire((long) (STATS_IN + inIndex) * 8);
-            return (int) Math.max(0, Math.min(capacity, claimed - consumed));
+            return (int) Math.max(0, Math.min(edge.capacity(), claimed - consumed));
         }
 
         @Override
         public String path() {
             return path.toString();
-        }
-
-        LaunchParams.Edge edge() {
-            return new LaunchParams.Edge(address, capacity, words, policy, flags, blockTimeoutNanos);
         }
     }
 
@@ -253,12 +244,12 @@ public final class DeviceLinks implements AutoCloseable {
         List<LaunchParams.Edge> in = new ArrayList<>();
         for (Ring r : rings) {
             if (r.route.from().equals(id)) {
-                out.add(r.edge());
+                out.add(r.edge);
             }
         }
         for (Ring r : rings) {
             if (r.route.to().equals(id)) {
-                in.add(r.edge());
+                in.add(r.edge);
             }
         }
         RingKernelDefinition<?, ?> d = definitions.get(id);

@@ -113,6 +113,11 @@ public final class KernelNetwork implements AutoCloseable {
         return routes.routes();
     }
 
+    /** The routes that start at kernel {@code id}: its links, then its topics' subscribers. */
+    public List<KernelRoutes.Route> routesFrom(String id) {
+        return routes.routesFrom(id);
+    }
+
     /** Launches every kernel, downstream first, so no kernel sends before its targets run. */
     public void launchAll() {
         List<String> order = graph.upstreamFirst();

@@ -219,13 +219,7 @@ public final class KernelRoutes {
 
     /** The routes from kernel {@code from}: its links in declaration order, then each topic's subscribers. */
     public List<Route> routesFrom(String from) {
-        List<Route> out = new ArrayList<>();
-        for (Route r : all) {
-            if (r.from.equals(from)) {
-                out.add(r);
-            }
-        }
-        return out;
+        return all.stream().filter(r -> r.from.equals(from)).toList();
     }
 
     /** Every route, links first in declaration order per kernel. */
