@@ -22,7 +22,6 @@ import io.ringkernel.RingKernel;
 import io.ringkernel.RingKernelDefinition;
 import io.ringkernel.actuate.endpoint.RingKernelsEndpoint;
 import io.ringkernel.backend.Backend;
-import io.ringkernel.backend.BackendDetection;
 import io.ringkernel.backend.BackendSelection;
 import io.ringkernel.autoconfigure.endpoint.RingKernelsEndpointAutoConfiguration;
 import io.ringkernel.autoconfigure.metrics.RingKernelMetricsAutoConfiguration;
@@ -32,6 +31,7 @@ import io.ringkernel.examples.VectorAddRequest;
 import io.ringkernel.examples.VectorAddResponse;
 import io.ringkernel.spring.KernelSettings;
 import io.ringkernel.spring.RingKernelRuntime;
+import io.ringkernel.spring.StandInDevice;
 
 /**
  * Kernels that send to each other as beans: created together, the reply of a forwarded request
@@ -110,30 +110,9 @@ class RingKernelLinksTests {
         });
     }
 
-    /** A stand-in for a GPU backend that records what it creates and runs it on the CPU. */
+    /** A stand-in for a GPU backend that records what it creates, runs it on the CPU and closes that with itself. */
     private static Backend standIn(CpuBackend cpu, List<String> createdOnSelected) {
-        return new Backend() {
-            @Override
-            public String name() {
-                return "device";
-            }
-
-            @Override
-            public BackendDetection detection() {
-                return new BackendDetection("device", true, List.of("stand-in"), "a stand-in for a GPU backend");
-            }
-
-            @Override
-            public <I, O> RingKernel<I, O> createKernel(RingKernelDefinition<I, O> definition) {
-                createdOnSelected.add(definition.id());
-                return cpu.createKernel(definition);
-            }
-
-            @Override
-            public void close() {
-                cpu.close();
-            }
-        };
+        return new StandInDevice(cpu, List.of("stand-in"), createdOnSelected::add, cpu::close);
     }
 
     /**

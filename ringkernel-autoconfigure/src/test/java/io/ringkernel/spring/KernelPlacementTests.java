@@ -12,9 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 
 import io.ringkernel.RingKernel;
-import io.ringkernel.RingKernelDefinition;
 import io.ringkernel.backend.Backend;
-import io.ringkernel.backend.BackendDetection;
 import io.ringkernel.backend.BackendSelection;
 import io.ringkernel.cpu.CpuBackend;
 import io.ringkernel.examples.VectorAddKernels;
@@ -69,28 +67,8 @@ class KernelPlacementTests {
         final List<Integer> closed = new ArrayList<>();
 
         Backend open(int device) {
-            return new Backend() {
-                @Override
-                public String name() {
-                    return "device";
-                }
-
-                @Override
-                public BackendDetection detection() {
-                    return new BackendDetection("device", true, THREE, "stand-ins");
-                }
-
-                @Override
-                public <I, O> RingKernel<I, O> createKernel(RingKernelDefinition<I, O> definition) {
-                    created.computeIfAbsent(device, d -> new ArrayList<>()).add(definition.id());
-                    return cpu.createKernel(definition);
-                }
-
-                @Override
-                public void close() {
-                    closed.add(device);
-                }
-            };
+            return new StandInDevice(cpu, THREE, id -> created.computeIfAbsent(device, d -> new ArrayList<>()).add(id),
+                    () -> closed.add(device));
         }
     }
 
