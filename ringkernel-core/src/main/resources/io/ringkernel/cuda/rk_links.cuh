@@ -33,8 +33,9 @@
 #define RK_EDGE_FORWARDABLE 1u
 // The ring is in peer or host memory: fences must cover the system, not just this device.
 #define RK_EDGE_SYSTEM 2u
-#define RK_LINK_FLAG_REPLY 1u
-#define RK_LINK_FLAG_SKIP 2u
+// Slot header flags, as io.ringkernel.ring.MessageRing: a caller waits for a reply; a skipped slot.
+#define RK_FLAG_REPLY 1u
+#define RK_FLAG_SKIP 2u
 // How long a sender waits for a closed target's `final` before it calls the message lost.
 #define RK_FINAL_WAIT_NS 1000000000ull
 
@@ -189,7 +190,7 @@ __device__ int rk_edge_send(rk_context* ctx, uint32_t e, const void* msg, uint32
         }
         const uint64_t drained = fin & ((1ull << 40) - 1);
         if ((fin >> 40) != closed || seq >= drained - 1) {
-            rk_store(slot, tag | flags | RK_LINK_FLAG_SKIP);
+            rk_store(slot, tag | flags | RK_FLAG_SKIP);
             atomicAdd(&L->rejected[e], 1ull);
             L->dirty = 1;
             return RK_ERROR_TARGET_STOPPED;
@@ -221,7 +222,7 @@ __device__ int rk_link_forward(rk_context* ctx, uint32_t e, const void* msg, uin
         return RK_ERROR_NOT_FORWARDABLE;
     }
     const uint32_t origin = ctx->origin != 0 ? ctx->origin : L->self_origin;
-    int rc = rk_edge_send(ctx, e, msg, bytes, RK_LINK_FLAG_REPLY, ctx->sequence, origin);
+    int rc = rk_edge_send(ctx, e, msg, bytes, RK_FLAG_REPLY, ctx->sequence, origin);
     if (rc == RK_DROPPED) {
         rc = RK_ERROR_DROPPED;
     }

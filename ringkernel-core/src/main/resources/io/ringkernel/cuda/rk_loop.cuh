@@ -18,8 +18,6 @@
 // one round of loads when idle), so a message from another kernel waits for no PCIe read. A kernel
 // nobody sends to runs as one block polling the host ring, as described above.
 
-#define RK_FLAG_REPLY 1u
-#define RK_FLAG_SKIP 2u
 #define RK_STATUS_OK 0u
 #define RK_STATUS_FAILED 1u
 #define RK_ORIGIN_SHIFT 8
@@ -145,6 +143,42 @@ __device__ rk_state_entry* rk_find_state(const rk_params& p, int64_t key) {
     return nullptr;
 }
 #endif
+
+/**
+ * The group's result for one message, on every lane: the first non-zero return of its lanes, else
+ * the error of a failed rk_forward; `forwarded` tells whether an rk_forward handed it on.
+ */
+__device__ __forceinline__ int rk_group_code(int rc, const rk_context& ctx, uint32_t& forwarded) {
+    const uint32_t bad = __ballot_sync(0xffffffffu, rc != 0);
+    int code = __shfl_sync(0xffffffffu, rc, bad ? __ffs(bad) - 1 : 0);
+    forwarded = __shfl_sync(0xffffffffu, ctx.forwarded, 0);
+    const uint32_t forward_error = __shfl_sync(0xffffffffu, ctx.forward_error, 0);
+    if (code == 0 && forward_error != 0 && !forwarded) {
+        code = (int) forward_error;
+    }
+    return code;
+}
+
+/**
+ * Lane 0, after the handler: counts a failure, drops the reply of a message handed on (it comes
+ * from downstream now), and writes the reply's header with the origin in its status word.
+ */
+__device__ __forceinline__ void rk_finish_message(uint32_t* in, uint32_t* out, uint32_t flags, int code, uint32_t forwarded,
+                                                  uint64_t correlation, uint32_t& failed, uint32_t& error_code,
+                                                  uint64_t& error_seq) {
+    if (code != 0) {
+        atomicAdd(&failed, 1u);
+        error_code = (uint32_t) code;
+        error_seq = correlation;
+    }
+    if (forwarded) {
+        in[0] = flags & ~RK_FLAG_REPLY;
+    }
+    out[0] = (code == 0 ? RK_STATUS_OK : RK_STATUS_FAILED) | (in[3] << RK_ORIGIN_SHIFT);
+    out[1] = in[1];
+    out[2] = in[2];
+    out[3] = (uint32_t) code;
+}
 
 /**
  * One thread: waits until a ring has room up to sequence `end` (its `limit`, the consumer index
@@ -590,29 +624,13 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
                     rc = rk_handle(msg, scratch, reinterpret_cast<RK_RESPONSE*>(out + 4), &ctx);
                 }
                 __syncwarp();
-                const uint32_t bad = __ballot_sync(0xffffffffu, rc != 0);
-                int code = __shfl_sync(0xffffffffu, rc, bad ? __ffs(bad) - 1 : 0);
-                const uint32_t forwarded = __shfl_sync(0xffffffffu, ctx.forwarded, 0);
-                const uint32_t forward_error = __shfl_sync(0xffffffffu, ctx.forward_error, 0);
-                if (code == 0 && forward_error != 0 && !forwarded) {
-                    code = (int) forward_error;
-                }
+                uint32_t forwarded;
+                const int code = rk_group_code(rc, ctx, forwarded);
                 if (lane == 0) {
                     if (code == 0) {
                         entry->state = *scratch;
-                    } else {
-                        atomicAdd(&s_failed, 1u);
-                        s_error_code = (uint32_t) code;
-                        s_error_seq = correlation;
                     }
-                    if (forwarded) {
-                        // The reply now comes from downstream.
-                        in[0] = flags & ~RK_FLAG_REPLY;
-                    }
-                    out[0] = (code == 0 ? RK_STATUS_OK : RK_STATUS_FAILED) | (in[3] << RK_ORIGIN_SHIFT);
-                    out[1] = in[1];
-                    out[2] = in[2];
-                    out[3] = (uint32_t) code;
+                    rk_finish_message(in, out, flags, code, forwarded, correlation, s_failed, s_error_code, s_error_seq);
                 }
                 __syncwarp();
             }
@@ -640,27 +658,10 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
             const int rc = rk_handle(reinterpret_cast<const RK_REQUEST*>(in + 4),
                                      reinterpret_cast<RK_RESPONSE*>(out + 4), &ctx);
             __syncwarp();
-            const uint32_t bad = __ballot_sync(0xffffffffu, rc != 0);
-            int code = __shfl_sync(0xffffffffu, rc, bad ? __ffs(bad) - 1 : 0);
-            const uint32_t forwarded = __shfl_sync(0xffffffffu, ctx.forwarded, 0);
-            const uint32_t forward_error = __shfl_sync(0xffffffffu, ctx.forward_error, 0);
-            if (code == 0 && forward_error != 0 && !forwarded) {
-                code = (int) forward_error;
-            }
+            uint32_t forwarded;
+            const int code = rk_group_code(rc, ctx, forwarded);
             if (lane == 0) {
-                if (code != 0) {
-                    atomicAdd(&s_failed, 1u);
-                    s_error_code = (uint32_t) code;
-                    s_error_seq = correlation;
-                }
-                if (forwarded) {
-                    // The reply now comes from downstream.
-                    in[0] = flags & ~RK_FLAG_REPLY;
-                }
-                out[0] = (code == 0 ? RK_STATUS_OK : RK_STATUS_FAILED) | (in[3] << RK_ORIGIN_SHIFT);
-                out[1] = in[1];
-                out[2] = in[2];
-                out[3] = (uint32_t) code;
+                rk_finish_message(in, out, flags, code, forwarded, correlation, s_failed, s_error_code, s_error_seq);
             }
         }
         __syncthreads();
