@@ -7,6 +7,7 @@
 #   scripts/gpu-tests.sh bench [OUT]  # there: run io.ringkernel.benchmarks.gpu.GpuBenchmark
 #   scripts/gpu-tests.sh bench-links [OUT]  # there: PipelineGpuBenchmark (links vs host-routed) + nvidia-smi topo -m
 #   scripts/gpu-tests.sh hop-floor [OUT]    # there: benchmarks/cuda/hop_floor.cu, built by stage where nvcc is
+#   scripts/gpu-tests.sh host-poll-floor [OUT]  # there: benchmarks/cuda/host_poll_floor.cu, likewise
 #   scripts/gpu-tests.sh soak-start MINUTES RATE   # there: start the CUDA soak, detached
 #   scripts/gpu-tests.sh soak-wait OUT SECONDS     # there: follow it up to SECONDS, copy results to OUT
 #
@@ -18,6 +19,9 @@
 # one on purpose), and a driver call that never returns must cost one test, not the run. Each test
 # prints one line (PASS, FAIL, SKIP, TIMEOUT) as it finishes; JUnit XML reports go to OUT/<test>/.
 # RK_TEST_SELECT="<console launcher selectors>" runs those selectors in one JVM instead.
+# RK_BASELINE=DIR makes bench and bench-links use DIR/ringkernel-core.jar and
+# DIR/ringkernel-benchmarks.jar (an earlier build, e.g. from `git worktree` + `mvn package`)
+# instead of the staged ones, to compare two builds on the same warm machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=gpu-run
@@ -50,10 +54,11 @@ stage() {
     cls=$(echo "${f#ringkernel-core/src/test/java/}" | sed 's|/|.|g; s|\.java$||')
     awk -v c="$cls" '/@Test/ {t=1; next} t && match($0, /void [A-Za-z0-9_]+\(/) {print c "#" substr($0, RSTART+5, RLENGTH-6); t=0}' "$f"
   done > "$RUN/gpu-tests.txt"
-  # The device-memory latency floor (benchmarks/cuda/hop_floor.cu), where nvcc is here.
+  # The latency floors (benchmarks/cuda/*.cu), where nvcc is here.
   nvcc=${NVCC:-/usr/local/cuda/bin/nvcc}
   if [ -x "$nvcc" ]; then
     "$nvcc" -O3 -arch=sm_90 -o "$RUN/hop_floor" benchmarks/cuda/hop_floor.cu
+    "$nvcc" -O3 -arch=sm_90 -o "$RUN/host_poll_floor" benchmarks/cuda/host_poll_floor.cu
   fi
   if [ ! -f "$RUN/jre.tar.xz" ]; then
     ../shared/tools/portable-jre.sh "$RUN" java.base,java.logging,java.management,java.xml,java.desktop,jdk.unsupported,jdk.zipfs
@@ -73,6 +78,17 @@ java_there() {
     [ -n "$lib" ] && props+=("-Dringkernel.nvrtc.library=$lib")
   fi
   echo "${props[@]:-}"
+}
+
+# The benchmarks' class path: the staged jars, with RK_BASELINE's ringkernel jars instead where set.
+bench_classpath() {
+  local jars
+  jars=$(ls "$RUN"/lib/*.jar | grep -v console-standalone)
+  if [ -n "${RK_BASELINE:-}" ]; then
+    jars=$(echo "$jars" | grep -v -e '/ringkernel-core.jar$' -e '/ringkernel-benchmarks.jar$'; \
+      echo "$RK_BASELINE/ringkernel-core.jar"; echo "$RK_BASELINE/ringkernel-benchmarks.jar")
+  fi
+  echo "$jars" | tr '\n' ':'
 }
 
 case "$mode" in
@@ -115,20 +131,21 @@ case "$mode" in
     props=$(java_there)
     # shellcheck disable=SC2086
     timeout "${RK_BENCH_TIMEOUT:-300}" /tmp/rk-jre/jre/bin/java $props --enable-native-access=ALL-UNNAMED \
-      -Xms1g -Xmx1g -XX:+UseParallelGC \
-      -cp "$(ls "$RUN"/lib/*.jar | grep -v console-standalone | tr '\n' ':')" \
+      -Xms1g -Xmx1g -XX:+UseParallelGC -cp "$(bench_classpath)" \
       io.ringkernel.benchmarks.gpu.GpuBenchmark "$out/gpu-benchmark.md" ;;
   bench-links)
     out=${2:-gpu-run/out}; mkdir -p "$out"
     props=$(java_there)
     nvidia-smi topo -m > "$out/topology.txt" 2>&1 || true
     timeout "${RK_BENCH_TIMEOUT:-300}" /tmp/rk-jre/jre/bin/java $props --enable-native-access=ALL-UNNAMED \
-      -Xms1g -Xmx1g -XX:+UseParallelGC \
-      -cp "$(ls "$RUN"/lib/*.jar | grep -v console-standalone | tr '\n' ':')" \
+      -Xms1g -Xmx1g -XX:+UseParallelGC -cp "$(bench_classpath)" \
       io.ringkernel.benchmarks.gpu.PipelineGpuBenchmark "$out/pipeline-benchmark.md" ;;
   hop-floor)
     out=${2:-gpu-run/out}; mkdir -p "$out"
     "$RUN/hop_floor" | tee "$out/hop-floor.txt" ;;
+  host-poll-floor)
+    out=${2:-gpu-run/out}; mkdir -p "$out"
+    timeout 120 "$RUN/host_poll_floor" | tee "$out/host-poll-floor.txt" ;;
   soak-start)
     # Detached (setsid) so that it outlives this command: one device call may run 10 minutes at most,
     # the soak runs longer, and a later call on the same warm machine collects it with soak-wait.
@@ -150,5 +167,5 @@ case "$mode" in
     if kill -0 "$(cat /tmp/rk-soak/pid)" 2>/dev/null; then echo "soak still running"; else echo "soak finished"; fi
     nvidia-smi --query-gpu=name,driver_version,memory.used,memory.total --format=csv > "$out/nvidia-smi.csv" || true
     cp /tmp/rk-soak/soak.csv /tmp/rk-soak/soak.log "$out/" && cat "$out/soak.log" && tail -3 "$out/soak.csv" ;;
-  *) echo "usage: $0 stage | test [OUT] | bench [OUT] | bench-links [OUT] | hop-floor [OUT] | soak-start MINUTES RATE | soak-wait OUT SECONDS" >&2; exit 2 ;;
+  *) echo "usage: $0 stage | test [OUT] | bench [OUT] | bench-links [OUT] | hop-floor [OUT] | host-poll-floor [OUT] | soak-start MINUTES RATE | soak-wait OUT SECONDS" >&2; exit 2 ;;
 esac

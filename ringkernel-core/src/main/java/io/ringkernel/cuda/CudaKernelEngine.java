@@ -21,6 +21,7 @@ import io.ringkernel.memory.MemoryRegion;
 import io.ringkernel.ring.KernelChannel;
 import io.ringkernel.ring.KernelEngine;
 import io.ringkernel.ring.KernelRoutes;
+import io.ringkernel.ring.MessageRing;
 import jcuda.Pointer;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
@@ -33,7 +34,10 @@ import jcuda.driver.CUstream;
  * network send to: an intake block and a handler block, see {@link DeviceLinks}), over rings in
  * pinned, device-mapped host memory, plus a host "reply pump" thread. On the CPU backend the loop
  * thread also dispatches replies to futures; here the loop is on the device, so a host thread must
- * do it (callers blocked in {@code join()} help too). The pump also watches the kernel: every millisecond it queries the
+ * do it. A caller blocked in {@code join()} takes replies from the ring itself while the pump
+ * stands back (one hand-off between host threads fewer per round trip); the pump still takes any
+ * reply that waits longer than {@value #STAND_BACK_NANOS} ns, so a descheduled caller delays no
+ * other future for long. The pump also watches the kernel: every millisecond it queries the
  * stream (a fault shows up there as the CUDA error) and the heartbeat (a handler that never
  * returns shows up as a stall).
  *
@@ -54,6 +58,8 @@ final class CudaKernelEngine implements KernelEngine {
     private static final int MAX_WINDOW = 64;
     private static final int DEFAULT_SHARED_LIMIT = 48 * 1024;
     private static final long HEALTH_PERIOD_NANOS = 1_000_000;
+    /** How long the pump leaves a published reply to a spinning caller before taking it itself. */
+    private static final long STAND_BACK_NANOS = 20_000;
     /** RK_LOCAL_INTAKE_RING: the words of a two-block kernel before its intake ring. */
     private static final int LOCAL_BYTES = 256;
     private static final AtomicLong LAUNCHES = new AtomicLong();
@@ -211,9 +217,27 @@ final class CudaKernelEngine implements KernelEngine {
         long lastHealth = System.nanoTime();
         long lastBeat = Long.MIN_VALUE;
         long beatChanged = lastHealth;
+        MessageRing responses = channel.responses();
+        long left = -1;      // the reply a spinning caller has not taken yet (its sequence), else -1
+        long leftSince = 0;
         while (!stopPump) {
-            int n = channel.drainReplies(batch);
+            int n = 0;
             long now = System.nanoTime();
+            if (!channel.callersWaiting()) {
+                n = channel.drainReplies(batch);
+                left = -1;
+            } else {
+                long next = responses.consumerIndex();
+                if (!responses.isPublished(next)) {
+                    left = -1;
+                } else if (next != left) {
+                    left = next;
+                    leftSince = now;
+                } else if (now - leftSince > STAND_BACK_NANOS) {
+                    n = channel.drainReplies(batch);
+                    left = -1;
+                }
+            }
             if (now - lastHealth >= HEALTH_PERIOD_NANOS) {
                 lastHealth = now;
                 long beat = channel.control().heartbeat();
@@ -283,6 +307,11 @@ final class CudaKernelEngine implements KernelEngine {
     }
 
     // ------------------------------------------------------------ lifecycle
+
+    @Override
+    public boolean callersTakeReplies() {
+        return true;
+    }
 
     @Override
     public void wake() {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -679,12 +680,31 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             throw new IllegalStateException("blocking on a reply of kernel '" + id() + "' inside a reply callback"
                     + " would deadlock; compose with thenCompose/thenApply instead");
         }
-        // The engine (CPU loop or CUDA reply pump) dispatches replies as it publishes them; a waiter
-        // mostly watches its own future and only now and then helps drain, so it does not fight the
-        // engine for the drain lock and the cache lines around it.
         long spin = definition.replySpin().toNanos();
         long start = System.nanoTime();
         int spins = 0;
+        if (s.engine.callersTakeReplies()) {
+            // Replies written by a device: take them from the ring on this thread (the engine stands
+            // back meanwhile), which saves the hand-off from the engine's thread to this one.
+            s.waiting.incrementAndGet();
+            try {
+                while (!future.isDone()) {
+                    int drained = r != null ? r.helpDrain() : s.helpDrain();
+                    if (drained == 0) {
+                        if ((++spins & 63) == 0 && System.nanoTime() - start > spin) {
+                            return;
+                        }
+                        Thread.onSpinWait();
+                    }
+                }
+            } finally {
+                s.waiting.decrementAndGet();
+            }
+            return;
+        }
+        // The engine (CPU loop) dispatches replies as it publishes them; a waiter mostly watches its
+        // own future and only now and then helps drain, so it does not fight the engine for the
+        // drain lock and the cache lines around it.
         while (!future.isDone()) {
             if ((++spins & 63) == 0) {
                 // In a network the reply may come from the end of a chain, into another kernel's ring.
@@ -769,6 +789,8 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         volatile boolean failed;
         volatile Thread drainer;
         final AtomicBoolean draining = new AtomicBoolean();
+        /** Callers spinning on a reply that take replies from the ring themselves (see {@link #callersWaiting()}). */
+        final AtomicInteger waiting = new AtomicInteger();
         MessageRing requests;
         MessageRing responses;
         ControlBlock control;
@@ -1090,6 +1112,11 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                 f.completeExceptionally(new KernelFailedException(
                         "kernel '" + id() + "' failed on message " + correlation + ": " + detail, error));
             }
+        }
+
+        @Override
+        public boolean callersWaiting() {
+            return waiting.get() > 0;
         }
 
         @Override

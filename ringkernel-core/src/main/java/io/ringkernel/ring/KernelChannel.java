@@ -27,6 +27,13 @@ public interface KernelChannel {
      */
     int drainReplies(int limit);
 
+    /**
+     * Whether callers are spinning on replies and taking them from the ring themselves (see
+     * {@link KernelEngine#callersTakeReplies()}); an engine thread that picks up replies may then
+     * stand back instead of racing them for each reply.
+     */
+    boolean callersWaiting();
+
     /** The routes of the network the kernel belongs to ({@link KernelRoutes}), or {@code null} if it belongs to none. */
     KernelRoutes routes();
 

@@ -29,6 +29,17 @@ public interface KernelEngine extends AutoCloseable {
     void wake();
 
     /**
+     * Whether a caller blocked on a reply should take it from the reply ring itself. True where a
+     * device writes the replies and a host thread of the engine picks them up (CUDA): the caller
+     * then saves that thread's hand-off, and the engine stands back while callers wait
+     * ({@link KernelChannel#callersWaiting()}). False (the default) where the engine's own thread
+     * completes each future as it answers (CPU).
+     */
+    default boolean callersTakeReplies() {
+        return false;
+    }
+
+    /**
      * Waits for the loop to exit after {@link ControlBlock#TERMINATE} was set.
      *
      * @return whether it exited within the timeout

@@ -19,8 +19,10 @@ __device__ int rk_handle(const ProbeRequest* in, ProbeResponse* out, rk_context*
         out->sequence = in->sequence;
         out->checksum = (int32_t) h;
         out->valid = h == (uint32_t) in->checksum ? 1 : 0;
-        out->pollNanos = (int64_t) (ctx->seen_ns - ctx->poll_ns);
-        out->deviceNanos = (int64_t) (rk_now() - ctx->seen_ns);
+        const uint64_t now = rk_now();
+        out->pollNanos = (int32_t) (ctx->seen_ns - ctx->poll_ns);
+        out->deviceNanos = (int32_t) (now - ctx->seen_ns);
+        out->handledAt = (int64_t) now;
     }
     return 0;
 }

@@ -7,9 +7,12 @@
 //     slot's tag in its high half, so a slot whose words all carry the expected tag is complete,
 //     however the words arrived; no counter is read first (each read of host memory is ~1 us);
 //   - handle each message, write each reply slot with the tag in every word (posted writes),
-//     fence, then publish the indices the host uses for flow control and telemetry.
-// After one message is found the loop reads a window of following slots in the same round trip,
-// so a burst costs one PCIe read latency per window instead of per message.
+//     then publish the indices the host uses for flow control and telemetry, fenced after the
+//     replies, while the next poll's reads are in flight.
+// While requests come one at a time, warp 0 alone polls and handles them (rk_sprint), without block
+// barriers and without the run word's line in most reads. When a burst comes the block takes over
+// and reads a window of slots per round trip, doubling it while the burst fills it, so a burst
+// costs one PCIe read latency per window instead of per message.
 //
 // A kernel that other kernels send to (rk_links.cuh) runs as TWO blocks. Block 0, the intake, polls
 // the host's request ring and the control block and copies what it finds into the kernel's own
@@ -181,6 +184,73 @@ __device__ __forceinline__ void rk_finish_message(uint32_t* in, uint32_t* out, u
 }
 
 /**
+ * One warp handles one message: `in` holds its request chunks, its reply is staged in `out`, lane 0
+ * counts a failure. Stateful kernels pass the message's key and the warp's copy of a state, which
+ * is loaded from the key's table entry (inserted if new) and written back if the handler succeeds.
+ */
+__device__ __forceinline__ void rk_handle_message(const rk_params& p, uint32_t* in, uint32_t* out, uint32_t lane,
+#if RK_STATEFUL
+                                                  int64_t key, RK_STATE* scratch,
+#endif
+                                                  uint64_t poll_ns, uint64_t seen_ns, rk_links* links, uint32_t& failed,
+                                                  uint32_t& error_code, uint64_t& error_seq) {
+    const uint32_t flags = in[0];
+    const uint64_t correlation = (uint64_t) in[1] | ((uint64_t) in[2] << 32);
+    for (uint32_t w = 4 + lane; w < p.response_words; w += 32) {
+        out[w] = 0;
+    }
+#if RK_STATEFUL
+    rk_state_entry* entry = nullptr;
+    if (lane == 0) {
+        entry = rk_find_state(p, key);
+        if (entry != nullptr) {
+            *scratch = entry->state;
+        }
+    }
+    entry = reinterpret_cast<rk_state_entry*>(__shfl_sync(0xffffffffu, reinterpret_cast<unsigned long long>(entry), 0));
+    __syncwarp();
+    rk_context ctx = {correlation, key, lane, 32, poll_ns, seen_ns, links, in[3], (flags & RK_FLAG_REPLY) ? 1u : 0u, 0u, 0u};
+    int rc = RK_ERROR_STATE_TABLE_FULL;
+    if (entry != nullptr) {
+        rc = rk_handle(reinterpret_cast<const RK_REQUEST*>(in + 4), scratch, reinterpret_cast<RK_RESPONSE*>(out + 4), &ctx);
+    }
+#else
+    __syncwarp();
+    rk_context ctx = {correlation, 0, lane, 32, poll_ns, seen_ns, links, in[3], (flags & RK_FLAG_REPLY) ? 1u : 0u, 0u, 0u};
+    const int rc = rk_handle(reinterpret_cast<const RK_REQUEST*>(in + 4), reinterpret_cast<RK_RESPONSE*>(out + 4), &ctx);
+#endif
+    __syncwarp();
+    uint32_t forwarded;
+    const int code = rk_group_code(rc, ctx, forwarded);
+    if (lane == 0) {
+#if RK_STATEFUL
+        if (code == 0) {
+            entry->state = *scratch;
+        }
+#endif
+        rk_finish_message(in, out, flags, code, forwarded, correlation, failed, error_code, error_seq);
+    }
+    __syncwarp();
+}
+
+#if RK_STATEFUL
+/** The key of the request whose chunks are at `in`. */
+__device__ __forceinline__ int64_t rk_key_of(const uint32_t* in) {
+    return (int64_t) *reinterpret_cast<const RK_KEY_TYPE*>(reinterpret_cast<const unsigned char*>(in + 4) + RK_KEY_OFFSET);
+}
+#endif
+
+/**
+ * The window of the next poll after one that found `ready` slots of `window`: twice as many while
+ * a burst fills them, else as many as came. A sparse stream (one message at a time) is polled one
+ * or two slots at a time, so the poll after a reply is one slot's read, not a full window's (a
+ * 64-slot read of host memory takes longer, and the next message waits for it to return).
+ */
+__device__ __forceinline__ uint32_t rk_next_window(const rk_params& p, uint32_t window, uint32_t ready) {
+    return ready == window ? min(2 * window, min(p.window, RK_MAX_WINDOW)) : max(ready, 1u);
+}
+
+/**
  * One thread: waits until a ring has room up to sequence `end` (its `limit`, the consumer index
  * read from `consumer` plus the capacity, is re-read while it has not), or the host commands
  * TERMINATE; returns false in that case.
@@ -305,11 +375,138 @@ __device__ void rk_intake(const rk_params& p, uint32_t* buf) {
             rk_store(p.requests + RK_RING_CONSUMER, seq + ready);
         }
         seq += ready;
-        window = min(p.window, RK_MAX_WINDOW);
+        window = rk_next_window(p, window, ready);
     }
     if (tid == 0) {
         __threadfence();
         rk_store(p.local + RK_LOCAL_INTAKE_DONE, p.launch_id);
+    }
+}
+
+/** What a pass of the handler block consumed and answered, published by the next pass. */
+typedef struct rk_pass {
+    bool pending;
+    uint32_t src;
+    uint32_t ready;
+    uint64_t consumed;   // the source's next sequence
+    uint64_t resp_next;  // the response ring's next sequence
+} rk_pass;
+
+// Warp 0's lanes while it sprints (rk_sprint): the slot's words from lane 0, the run word now and
+// then; RK_PUBLISHER reads nothing, so that its fence (publish_pass) waits for no read.
+#define RK_PUBLISHER 29
+#define RK_SPRINT_RUN_LANE 31
+// A sprint reads the run word with every RK_SPRINT_RUN_EVERY-th read of the slot only: its line made
+// a block pass's read of the slot take 1.57 us where a sprint's takes 1.28 us (H100, 2026-11-25), and
+// a command may wait a few reads.
+#define RK_SPRINT_RUN_EVERY 8
+
+/**
+ * Warp 0 of a kernel that polls the host ring alone, while requests come one at a time. A block pass
+ * polls with the block, then handles the window on its warps, then writes the replies, with a block
+ * barrier between each. Here the warp reads the next slot, handles what it finds and writes the
+ * reply itself, with warp synchronisation only, and the run word rides along with every
+ * RK_SPRINT_RUN_EVERY-th read instead of every one. Messages are handled one at a time, in order,
+ * so per-key order and the order of what a handler sends hold as in block passes. (Two reads in
+ * flight half a read apart were tried: reads of the same lines of host memory do not overlap on the
+ * H100, each took twice as long, so the wait for a read did not shrink.)
+ *
+ * Returns, with `window` for the next block pass, when the run word differs from `command` (1),
+ * when two reads in a row found a request (2: a burst, which block passes read in windows; the
+ * second request is left to them), or when the host terminated the kernel while it waited for
+ * reply room (`abort` set, the reply lost as in a block pass).
+ */
+template <typename Publish>
+__device__ __forceinline__ void rk_sprint(const rk_params& p, uint32_t* req, uint32_t* resp,
+#if RK_STATEFUL
+                                          RK_STATE* scratch,
+#endif
+                                          uint64_t command, uint64_t& resp_next, uint64_t& resp_limit, rk_pass& pass,
+                                          uint64_t& last_beat, uint64_t& beats, rk_links* links, uint64_t& next_seq,
+                                          uint32_t& failed, uint32_t& error_code, uint64_t& error_seq, uint32_t& abort,
+                                          uint32_t& window, Publish& publish) {
+    const uint32_t lane = threadIdx.x;
+    const uint32_t rw = p.request_words;
+    const uint64_t capacity = 1ull << p.capacity_log2;
+    const uint64_t mask = capacity - 1;
+    const uint64_t slots = p.requests + RK_RING_SLOTS;
+    uint64_t seq = next_seq;
+    uint32_t reads = 0;
+    bool found = false;  // the last read found a request
+    uint32_t hand_over = 0;
+    while (hand_over == 0) {
+        const bool with_run = reads++ % RK_SPRINT_RUN_EVERY == 0;
+        const uint64_t issued = rk_now();
+        uint64_t v = 0;
+        if (lane < rw) {
+            v = rk_load(slots + ((seq & mask) * rw + lane) * 8);
+        } else if (lane == RK_SPRINT_RUN_LANE && with_run) {
+            v = rk_load(p.control + RK_CB_RUN_STATE);
+        }
+        if (lane == RK_PUBLISHER) {
+            publish();
+        }
+        const bool tagged = lane >= rw || (v >> 32) == (seq >> p.capacity_log2) + 1;
+        const bool complete = __all_sync(0xffffffffu, tagged);
+        const uint64_t run = __shfl_sync(0xffffffffu, v, RK_SPRINT_RUN_LANE);
+        const uint64_t seen = __shfl_sync(0xffffffffu, rk_now(), 0);
+        if (with_run && run != command) {
+            hand_over = 1;
+        } else if (complete && found) {
+            hand_over = 2;
+        } else if (complete) {
+            if (lane < rw) {
+                req[lane] = (uint32_t) v;
+            }
+            __syncwarp();
+            if (!(req[0] & RK_FLAG_SKIP)) {
+#if RK_STATEFUL
+                rk_handle_message(p, req, resp, lane, rk_key_of(req), scratch, issued, seen, links, failed, error_code,
+                                  error_seq);
+#else
+                rk_handle_message(p, req, resp, lane, issued, seen, links, failed, error_code, error_seq);
+#endif
+                // Read after the handler: a request handed on with rk_forward is answered downstream.
+                if (req[0] & RK_FLAG_REPLY) {
+                    uint32_t room = 1;
+                    if (lane == 0) {
+                        room = rk_wait_for_room(p, p.responses + RK_RING_CONSUMER, capacity, resp_next + 1, resp_limit, 1000)
+                                ? 1 : 0;
+                    }
+                    if (!__shfl_sync(0xffffffffu, room, 0)) {
+                        if (lane == 0) {
+                            abort = 1;
+                        }
+                        hand_over = 1;
+                        break;
+                    }
+                    const uint64_t tag = ((resp_next >> p.capacity_log2) + 1) << 32;
+                    const uint64_t slot = p.responses + RK_RING_SLOTS + (resp_next & mask) * p.response_words * 8;
+                    for (uint32_t w = lane; w < p.response_words; w += 32) {
+                        rk_store(slot + w * 8, tag | resp[w]);
+                    }
+                    resp_next++;
+                }
+            }
+            // The reply's stores happen before RK_PUBLISHER's fence and the indices it publishes
+            // after the next read is issued.
+            __syncwarp();
+            seq++;
+            if (lane == 0) {
+                next_seq = seq;
+            }
+            if (lane == RK_PUBLISHER) {
+                pass = {true, 0, 1, seq, resp_next};
+            }
+        }
+        found = complete;
+        if (lane == 0 && seen - last_beat > RK_HEARTBEAT_NS) {
+            last_beat = seen;
+            rk_store(p.control + RK_CB_HEARTBEAT, ++beats);
+        }
+    }
+    if (lane == 0) {
+        window = hand_over;
     }
 }
 
@@ -360,6 +557,8 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
     // array, so a poll's addresses need no load from local memory. Thread 0 advances it before the
     // barrier that ends the reply reservation, which every thread passes before its next poll.
     __shared__ uint64_t s_seq[RK_MAX_IN];
+    __shared__ uint64_t s_resp_next;  // where warp 0's sprint left the response ring
+    __shared__ uint32_t s_window;     // the window a sprint hands to the next block pass
 
     const uint32_t tid = threadIdx.x;
     const uint32_t nthreads = blockDim.x;
@@ -369,20 +568,64 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
     const uint32_t sources = edges ? p.in_count : 1;
     const uint64_t close_id = p.launch_id & 0xFFFFFFull;
     rk_links* const links = p.link_stats != 0 ? &s_links : nullptr;
+    // Warp 0 can sprint (rk_sprint) on the host ring when a slot's words fit its lanes below RK_PUBLISHER.
+    const bool sprint = !edges && rw < RK_PUBLISHER;
 
     uint64_t resp_next = 0;    // next response sequence
+    rk_pass pass = {false, 0, 0, 0, 0};  // RK_PUBLISHER: what the last pass handled, until published
     uint64_t resp_limit = capacity;  // thread 0: cached host consumer index + capacity
-    uint64_t failed = 0;       // thread 0
-    uint64_t link_consumed = 0;  // thread 0
+    uint64_t failed = 0;       // RK_PUBLISHER
+    uint64_t link_consumed = 0;  // RK_PUBLISHER
     uint64_t beats = 0;        // thread 0
     uint64_t last_beat = rk_now();
     uint64_t seen_command = ~0ull;
+    uint64_t last_command = 0;  // the command word the last block pass read
+    bool sprinted = false;      // the last pass was warp 0's sprint: the next reads the command
     uint32_t window = 1;
     uint32_t cur = 0;
     uint32_t src = 0;          // the source polled by window, or picked by the last probe
     uint32_t next_probe = 0;   // where the next probe starts looking, for fairness
     bool probe = true;         // edges: poll one slot of every source
     bool closing = false;      // edges: terminating, incoming rings closed, draining
+
+    // The thread that publishes what a pass consumed and answered: the host's request ring consumer
+    // index, the reply ring's producer index, the processed and failure counts, the link counters.
+    // It runs after the next poll's reads are issued, so that its fence, which orders those indices
+    // after the pass's replies, overlaps that poll instead of delaying it. The host sees a reply by
+    // its tags, not by these indices. It is a thread that reads no slot word while warp 0 sprints
+    // (below), and every way out of the loop passes a call first, so nothing stays unpublished.
+    auto publish_pass = [&]() {
+        if (!pass.pending) {
+            return;
+        }
+        pass.pending = false;
+        __threadfence_system();
+        rk_store(p.responses + RK_RING_PRODUCER, pass.resp_next);
+        if (!edges) {
+            rk_store(p.requests + RK_RING_CONSUMER, pass.consumed);
+        } else {
+            rk_store(s_in_ring[pass.src] + RK_EDGE_CONSUMER, pass.consumed);
+            if (pass.src > 0 && p.link_stats != 0) {
+                rk_store(p.link_stats + (RK_STATS_IN + pass.src) * 8, pass.consumed);
+            }
+        }
+        if (s_failed != 0) {
+            failed += s_failed;
+            s_failed = 0;
+            rk_store(p.control + RK_CB_ERROR_SEQ, s_error_seq);
+            rk_store(p.control + RK_CB_ERROR_CODE, s_error_code);
+            rk_store(p.control + RK_CB_FAILED, failed);
+        }
+        if (pass.src == 0) {
+            rk_store(p.control + RK_CB_CONSUMED, pass.consumed);
+        } else {
+            link_consumed += pass.ready;
+            rk_store(p.control + RK_CB_LINK_CONSUMED, link_consumed);
+        }
+        if (links != nullptr) {
+            rk_publish_link_stats(p, s_links);
+        }
+    };
 
 #if RK_STATEFUL
     // The table comes from a reused device arena; clearing it here needs no driver call (a memset
@@ -457,6 +700,31 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
             s_bad[nxt] = 0xffffffffu;
             s_missing[nxt] = 0;
         }
+        if (sprint && window == 1 && !sprinted && (last_command & RK_RUN_STATE_MASK) == RK_ACTIVE) {
+            // ---- sprint: while requests come one at a time, warp 0 alone polls the host ring and
+            // handles what it finds (rk_sprint); the other warps wait at the barrier until it hands
+            // over to block passes.
+            if (tid < 32) {
+                rk_sprint(p, req, resp,
+#if RK_STATEFUL
+                          state_scratch,
+#endif
+                          last_command, resp_next, resp_limit, pass, last_beat, beats, links, s_seq[0], s_failed,
+                          s_error_code, s_error_seq, s_abort, s_window, publish_pass);
+                if (tid == 0) {
+                    s_resp_next = resp_next;
+                }
+            }
+            __syncthreads();
+            resp_next = s_resp_next;
+            window = s_window;
+            sprinted = true;
+            if (s_abort) {
+                break;
+            }
+            continue;
+        }
+        sprinted = false;
         // ---- one round trip: the slots (a window of one source, or one slot of every source),
         // and the run command from the last thread
         const bool probing = edges && probe;
@@ -485,6 +753,9 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
         uint64_t run = 0;
         if (tid == nthreads - 1) {
             run = edges ? rk_load_gpu(p.local + RK_LOCAL_RUN) : rk_load(p.control + RK_CB_RUN_STATE);
+        }
+        if (tid == RK_PUBLISHER) {
+            publish_pass();
         }
         // Each warp folds its threads' findings first: one shared atomic per warp, not per word.
         uint32_t missing = 0;
@@ -520,6 +791,7 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
         __syncthreads();
         const uint64_t seen_ns = rk_now();
         const uint64_t command = s_run[cur];
+        last_command = command;
         run = command & RK_RUN_STATE_MASK;
         uint32_t ready;
         uint32_t base = 0;  // first handled slot's index in req
@@ -586,86 +858,37 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
         }
 
         // ---- handle
-#if RK_STATEFUL
         {
-            // A key's messages always go to the same warp (by hash), which handles them in order;
-            // different keys run on different warps at once.
             const uint32_t lane = tid & 31;
             const uint32_t warp = tid >> 5;
+#if RK_STATEFUL
+            // A key's messages always go to the same warp (by hash), which handles them in order;
+            // different keys run on different warps at once.
             const uint32_t nwarps = nthreads >> 5;
-            RK_STATE* const scratch = state_scratch + warp;
             for (uint32_t s = 0; s < ready; s++) {
                 uint32_t* in = req + (base + s) * rw;
-                const uint32_t flags = in[0];
-                const RK_REQUEST* msg = reinterpret_cast<const RK_REQUEST*>(in + 4);
-                const int64_t key = (int64_t) *reinterpret_cast<const RK_KEY_TYPE*>(
-                        reinterpret_cast<const unsigned char*>(msg) + RK_KEY_OFFSET);
-                if ((flags & RK_FLAG_SKIP) || (uint32_t) (rk_hash((uint64_t) key) >> 40) % nwarps != warp) {
+                const int64_t key = rk_key_of(in);
+                if ((in[0] & RK_FLAG_SKIP) || (uint32_t) (rk_hash((uint64_t) key) >> 40) % nwarps != warp) {
                     continue;
                 }
-                uint32_t* out = resp + s * p.response_words;
-                const uint64_t correlation = (uint64_t) in[1] | ((uint64_t) in[2] << 32);
-                for (uint32_t w = 4 + lane; w < p.response_words; w += 32) {
-                    out[w] = 0;
-                }
-                rk_state_entry* entry = nullptr;
-                if (lane == 0) {
-                    entry = rk_find_state(p, key);
-                    if (entry != nullptr) {
-                        *scratch = entry->state;
-                    }
-                }
-                entry = reinterpret_cast<rk_state_entry*>(__shfl_sync(0xffffffffu, reinterpret_cast<unsigned long long>(entry), 0));
-                __syncwarp();
-                rk_context ctx = {correlation, key, lane, 32, poll_ns, seen_ns, links, in[3],
-                                  (flags & RK_FLAG_REPLY) ? 1u : 0u, 0u, 0u};
-                int rc = RK_ERROR_STATE_TABLE_FULL;
-                if (entry != nullptr) {
-                    rc = rk_handle(msg, scratch, reinterpret_cast<RK_RESPONSE*>(out + 4), &ctx);
-                }
-                __syncwarp();
-                uint32_t forwarded;
-                const int code = rk_group_code(rc, ctx, forwarded);
-                if (lane == 0) {
-                    if (code == 0) {
-                        entry->state = *scratch;
-                    }
-                    rk_finish_message(in, out, flags, code, forwarded, correlation, s_failed, s_error_code, s_error_seq);
-                }
-                __syncwarp();
+                rk_handle_message(p, in, resp + s * p.response_words, lane, key, state_scratch + warp, poll_ns, seen_ns,
+                                  links, s_failed, s_error_code, s_error_seq);
             }
-        }
-        __syncthreads();
 #else
-        const uint32_t lane = tid & 31;
-        // A kernel that sends to others handles its messages on one warp, in order, so what it
-        // sends keeps the order it received (per-key order downstream, as on the CPU).
-        const uint32_t nwarps = links != nullptr && p.out_count > 0 ? 1 : nthreads >> 5;
-        for (uint32_t s = (tid >> 5) < nwarps ? tid >> 5 : ready; s < ready; s += nwarps) {
-            uint32_t* in = req + (base + s) * rw;
-            uint32_t* out = resp + s * p.response_words;
-            const uint32_t flags = in[0];
-            if (flags & RK_FLAG_SKIP) {
-                continue;
+            // A kernel that sends to others handles its messages on one warp, in order, so what it
+            // sends keeps the order it received (per-key order downstream, as on the CPU).
+            const uint32_t nwarps = links != nullptr && p.out_count > 0 ? 1 : nthreads >> 5;
+            for (uint32_t s = warp < nwarps ? warp : ready; s < ready; s += nwarps) {
+                uint32_t* in = req + (base + s) * rw;
+                if (in[0] & RK_FLAG_SKIP) {
+                    continue;
+                }
+                rk_handle_message(p, in, resp + s * p.response_words, lane, poll_ns, seen_ns, links, s_failed,
+                                  s_error_code, s_error_seq);
             }
-            const uint64_t correlation = (uint64_t) in[1] | ((uint64_t) in[2] << 32);
-            for (uint32_t w = 4 + lane; w < p.response_words; w += 32) {
-                out[w] = 0;
-            }
-            __syncwarp();
-            rk_context ctx = {correlation, 0, lane, 32, poll_ns, seen_ns, links, in[3],
-                              (flags & RK_FLAG_REPLY) ? 1u : 0u, 0u, 0u};
-            const int rc = rk_handle(reinterpret_cast<const RK_REQUEST*>(in + 4),
-                                     reinterpret_cast<RK_RESPONSE*>(out + 4), &ctx);
-            __syncwarp();
-            uint32_t forwarded;
-            const int code = rk_group_code(rc, ctx, forwarded);
-            if (lane == 0) {
-                rk_finish_message(in, out, flags, code, forwarded, correlation, s_failed, s_error_code, s_error_seq);
-            }
+#endif
         }
         __syncthreads();
-#endif
 
         // ---- reserve reply slots; wait (bounded by TERMINATE) while the host has not consumed
         if (tid == 0) {
@@ -699,45 +922,21 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
             rk_store(resp_slots + ((rs & mask) * rwords + w) * 8, (tag << 32) | chunk);
         }
         __syncthreads();
-        const uint64_t consumed = first_seq + ready;
-        if (tid == 0) {
-            // Replies become visible before the indices that account for them.
-            __threadfence_system();
-            rk_store(p.responses + RK_RING_PRODUCER, resp_next + replies);
-            if (!edges) {
-                rk_store(p.requests + RK_RING_CONSUMER, consumed);
-            } else {
-                rk_store(s_in_ring[src] + RK_EDGE_CONSUMER, consumed);
-                if (src > 0 && p.link_stats != 0) {
-                    rk_store(p.link_stats + (RK_STATS_IN + src) * 8, consumed);
-                }
-            }
-            if (s_failed != 0) {
-                failed += s_failed;
-                s_failed = 0;
-                rk_store(p.control + RK_CB_ERROR_SEQ, s_error_seq);
-                rk_store(p.control + RK_CB_ERROR_CODE, s_error_code);
-                rk_store(p.control + RK_CB_FAILED, failed);
-            }
-            if (src == 0) {
-                rk_store(p.control + RK_CB_CONSUMED, consumed);
-            } else {
-                link_consumed += ready;
-                rk_store(p.control + RK_CB_LINK_CONSUMED, link_consumed);
-            }
-            if (links != nullptr) {
-                rk_publish_link_stats(p, s_links);
-            }
-        }
         resp_next += replies;
-        if (!edges) {
-            window = min(p.window, RK_MAX_WINDOW);
-        } else if (probing) {
+        if (tid == RK_PUBLISHER) {
+            // Published by the next pass, after its poll's reads are issued (publish_pass).
+            pass.pending = true;
+            pass.src = src;
+            pass.ready = ready;
+            pass.consumed = first_seq + ready;
+            pass.resp_next = resp_next;
+        }
+        if (edges && probing) {
             // Device memory is close: the window grows with a burst (and survives the probes
             // between windows) instead of reading a full window of empty slots after each message.
             window = max(window, 2u);
         } else {
-            window = ready == window ? min(2 * window, min(p.window, RK_MAX_WINDOW)) : max(ready, 1u);
+            window = rk_next_window(p, window, ready);
         }
         if (edges) {
             // A window of the source just found, then a probe of all: no ring waits behind a busy one.

@@ -211,6 +211,11 @@ class CudaConformanceTest {
             assertThat(parked).isNotDone();
             k.activate();
             assertThat(parked.orTimeout(10, TimeUnit.SECONDS).join().c()).containsExactly(10f);
+            // The device publishes its processed count after the reply, with its next poll.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (k.telemetry().processed() < 2002 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
             assertThat(k.telemetry().processed()).isEqualTo(2002);
             assertThat(k.terminate(Duration.ofSeconds(5))).isTrue();
             assertThat(k.telemetry().lastError()).isNull();

@@ -22,6 +22,7 @@ import io.ringkernel.cuda.probe.ProbeKernels;
 import io.ringkernel.cuda.probe.ProbeRequest;
 import io.ringkernel.cuda.probe.ProbeResponse;
 import io.ringkernel.ring.MessageRing;
+import io.ringkernel.telemetry.LatencySnapshot;
 
 /**
  * The GPU benchmark runner: everything the performance page reports, measured in one run on one
@@ -129,6 +130,11 @@ public final class GpuBenchmark {
             Histogram h = new Histogram(60_000_000_000L, 3);
             Histogram poll = new Histogram(60_000_000_000L, 3);
             Histogram dev = new Histogram(60_000_000_000L, 3);
+            // Host clock at send() and after join(); device clock when the found poll was issued and in the handler.
+            long[] sent = new long[ROUND_TRIPS];
+            long[] joined = new long[ROUND_TRIPS];
+            long[] pollIssued = new long[ROUND_TRIPS];
+            long[] handled = new long[ROUND_TRIPS];
             int[] words = new int[13];
             for (int i = 0; i < WARMUP + ROUND_TRIPS; i++) {
                 words[0] = i;
@@ -140,16 +146,62 @@ public final class GpuBenchmark {
                     throw new IllegalStateException("bad reply " + r);
                 }
                 if (i >= WARMUP) {
+                    int j = i - WARMUP;
                     h.recordValue(t1 - t0);
                     poll.recordValue(Math.max(0, r.pollNanos()));
                     dev.recordValue(Math.max(0, r.deviceNanos()));
+                    sent[j] = t0;
+                    joined[j] = t1;
+                    handled[j] = r.handledAt();
+                    pollIssued[j] = r.handledAt() - r.deviceNanos() - r.pollNanos();
                 }
             }
             line("- ring kernel: %s", percentiles(h));
             line("- device: poll read that found the message (PCIe read of the slot): %s", percentiles(poll));
             line("- device: from that read's return to the handler: %s", percentiles(dev));
+            legs(sent, pollIssued, handled, joined);
+            LatencySnapshot l = k.telemetry().latency();
+            line("- the kernel's own latency telemetry (request published to reply dispatched by the host), warm-up included:"
+                    + " p50=%.2f us p99=%.2f us", l.p50() / 1e3, l.p99() / 1e3);
             k.terminate(Duration.ofSeconds(5));
         }
+    }
+
+    /**
+     * Splits the round trips by leg. Host and device clocks differ by an offset that is unknown and
+     * drifts (tens of ppm), so each leg is reported as its excess over the fastest instance of that
+     * leg among the round trips around it (windows of {@value #LEG_WINDOW}), from which the offset
+     * cancels: how much longer than at best a message waited for the poll that found it, and how
+     * much longer than at best the way back (reply write, host pickup, future) took.
+     */
+    private void legs(long[] sent, long[] pollIssued, long[] handled, long[] joined) {
+        int n = sent.length;
+        long[] toPoll = new long[n];
+        long[] back = new long[n];
+        for (int j = 0; j < n; j++) {
+            toPoll[j] = pollIssued[j] - sent[j];
+            back[j] = joined[j] - handled[j];
+        }
+        line("- send() to the issue of the poll that found the message, above the fastest nearby: %s",
+                percentiles(excess(toPoll)));
+        line("- handler to join() returning, above the fastest nearby: %s", percentiles(excess(back)));
+    }
+
+    private static final int LEG_WINDOW = 1000;
+
+    private static Histogram excess(long[] values) {
+        Histogram h = new Histogram(60_000_000_000L, 3);
+        for (int from = 0; from < values.length; from += LEG_WINDOW) {
+            int to = Math.min(values.length, from + LEG_WINDOW);
+            long min = Long.MAX_VALUE;
+            for (int j = from; j < to; j++) {
+                min = Math.min(min, values[j]);
+            }
+            for (int j = from; j < to; j++) {
+                h.recordValue(values[j] - min);
+            }
+        }
+        return h;
     }
 
     private void baseline(CudaBackend cuda) {
@@ -249,8 +301,8 @@ public final class GpuBenchmark {
     }
 
     private static String percentiles(Histogram h) {
-        return String.format(Locale.ROOT, "n=%d p50=%.2f us p99=%.2f us p99.9=%.2f us max=%.1f us mean=%.2f us",
-                h.getTotalCount(), h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3,
+        return String.format(Locale.ROOT, "n=%d min=%.2f us p50=%.2f us p99=%.2f us p99.9=%.2f us max=%.1f us mean=%.2f us",
+                h.getTotalCount(), h.getMinValue() / 1e3, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3,
                 h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3, h.getMean() / 1e3);
     }
 }

@@ -22,7 +22,7 @@ public final class ProbeKernels {
         return RingKernelDefinition.builder(id, ProbeRequest.class, ProbeResponse.class)
                 .handler((request, context) -> {
                     int h = checksum(request.sequence(), request.words());
-                    return new ProbeResponse(request.sequence(), h, h == request.checksum() ? 1 : 0, 0, 0);
+                    return new ProbeResponse(request.sequence(), h, h == request.checksum() ? 1 : 0, 0, 0, 0);
                 })
                 .cudaSource(CUDA_SOURCE);
     }
