@@ -34,12 +34,12 @@ import jcuda.driver.CUstream;
  * network send to: an intake block and a handler block, see {@link DeviceLinks}), over rings in
  * pinned, device-mapped host memory, plus a host "reply pump" thread. On the CPU backend the loop
  * thread also dispatches replies to futures; here the loop is on the device, so a host thread must
- * do it. A caller blocked in {@code join()} takes replies from the ring itself while the pump
- * stands back (one hand-off between host threads fewer per round trip); the pump still takes any
- * reply that waits longer than {@value #STAND_BACK_NANOS} ns, so a descheduled caller delays no
- * other future for long. The pump also watches the kernel: every millisecond it queries the
- * stream (a fault shows up there as the CUDA error) and the heartbeat (a handler that never
- * returns shows up as a stall).
+ * do it. A caller blocked in {@code join()} takes replies from the ring itself, and while one
+ * reply at a time comes the pump stands back (one hand-off between host threads fewer per round
+ * trip); it still takes a burst of replies, in parallel with the callers, and any reply left longer
+ * than {@value #STAND_BACK_NANOS} ns, so a descheduled caller delays no other future for long.
+ * The pump also watches the kernel: every millisecond it queries the stream (a fault shows up
+ * there as the CUDA error) and the heartbeat (a handler that never returns shows up as a stall).
  *
  * <p>A device fault (trap, illegal address) puts the kernel in FAILED with the CUDA error as cause;
  * the driver keeps such an error for the whole process, so later launches fail fast (see
@@ -223,20 +223,19 @@ final class CudaKernelEngine implements KernelEngine {
         while (!stopPump) {
             int n = 0;
             long now = System.nanoTime();
-            if (!channel.callersWaiting()) {
+            long next = responses.consumerIndex();
+            if (!channel.callersWaiting() || responses.isPublished(next + 1)) {
+                // Nobody spins on a reply, or replies come in a burst: take them, in parallel with the callers.
                 n = channel.drainReplies(batch);
                 left = -1;
-            } else {
-                long next = responses.consumerIndex();
-                if (!responses.isPublished(next)) {
-                    left = -1;
-                } else if (next != left) {
-                    left = next;
-                    leftSince = now;
-                } else if (now - leftSince > STAND_BACK_NANOS) {
-                    n = channel.drainReplies(batch);
-                    left = -1;
-                }
+            } else if (!responses.isPublished(next)) {
+                left = -1;
+            } else if (next != left) {
+                left = next;
+                leftSince = now;
+            } else if (now - leftSince > STAND_BACK_NANOS) {
+                n = channel.drainReplies(batch);
+                left = -1;
             }
             if (now - lastHealth >= HEALTH_PERIOD_NANOS) {
                 lastHealth = now;

@@ -684,12 +684,13 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         long start = System.nanoTime();
         int spins = 0;
         if (s.engine.callersTakeReplies()) {
-            // Replies written by a device: take them from the ring on this thread (the engine stands
-            // back meanwhile), which saves the hand-off from the engine's thread to this one.
+            // Replies written by a device: take them from the ring on this thread, one at a time (the
+            // engine stands back while they come one at a time, and takes bursts in parallel), which
+            // saves the hand-off from the engine's thread to this one.
             s.waiting.incrementAndGet();
             try {
                 while (!future.isDone()) {
-                    int drained = r != null ? r.helpDrain() : s.helpDrain();
+                    int drained = r != null ? r.helpDrain() : s.helpDrain(1);
                     if (drained == 0) {
                         if ((++spins & 63) == 0 && System.nanoTime() - start > spin) {
                             return;
@@ -1031,11 +1032,16 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
 
         /** Drains replies from a host thread that is not the engine's: guarded against the memory being freed. */
         int helpDrain() {
+            return helpDrain(definition.batchSize());
+        }
+
+        /** {@link #helpDrain()}, at most {@code limit} replies. */
+        int helpDrain(int limit) {
             if (!enter()) {
                 return 0;
             }
             try {
-                return drainReplies(definition.batchSize());
+                return drainReplies(limit);
             } finally {
                 exit();
             }

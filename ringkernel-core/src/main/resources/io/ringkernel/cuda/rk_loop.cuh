@@ -18,8 +18,9 @@
 // the host's request ring and the control block and copies what it finds into the kernel's own
 // ring in device memory (in[0]), and the run command into device memory. Block 1 runs the
 // handlers: it polls only device memory (its intake ring and one ring per incoming link, all in
-// one round of loads when idle), so a message from another kernel waits for no PCIe read. A kernel
-// nobody sends to runs as one block polling the host ring, as described above.
+// one round of loads when idle, by warp 0 alone while messages come one at a time: rk_sprint_links),
+// so a message from another kernel waits for no PCIe read. A kernel nobody sends to runs as one
+// block polling the host ring, as described above.
 
 #define RK_STATUS_OK 0u
 #define RK_STATUS_FAILED 1u
@@ -241,13 +242,15 @@ __device__ __forceinline__ int64_t rk_key_of(const uint32_t* in) {
 #endif
 
 /**
- * The window of the next poll after one that found `ready` slots of `window`: twice as many while
- * a burst fills them, else as many as came. A sparse stream (one message at a time) is polled one
- * or two slots at a time, so the poll after a reply is one slot's read, not a full window's (a
- * 64-slot read of host memory takes longer, and the next message waits for it to return).
+ * The window of the next poll after one that found `ready` (> 0) slots of `window`: twice as many
+ * while a burst fills them, else as many again (a poll that finds nothing starts over at one). A
+ * sparse stream is polled a slot or two at a time, so the poll after a reply is not a full
+ * window's read (a 64-slot read of host memory takes longer, and the next message waits for it);
+ * under load the window stays wide, where shrinking it to what the last poll found cost a third
+ * of the throughput.
  */
 __device__ __forceinline__ uint32_t rk_next_window(const rk_params& p, uint32_t window, uint32_t ready) {
-    return ready == window ? min(2 * window, min(p.window, RK_MAX_WINDOW)) : max(ready, 1u);
+    return ready == window ? min(2 * window, min(p.window, RK_MAX_WINDOW)) : window;
 }
 
 /**
@@ -402,6 +405,49 @@ typedef struct rk_pass {
 #define RK_SPRINT_RUN_EVERY 8
 
 /**
+ * Warp 0, sprinting: handles the message whose request chunks are at `in` (skipped slots aside)
+ * and writes its reply, if its caller waits for one, into the next slot of the host's reply ring.
+ * Returns false if the host terminated the kernel while the warp waited for room there (the reply
+ * is then lost, as in a block pass).
+ */
+__device__ __forceinline__ bool rk_sprint_answer(const rk_params& p, uint32_t* in, uint32_t* out,
+#if RK_STATEFUL
+                                                 RK_STATE* scratch,
+#endif
+                                                 uint64_t poll_ns, uint64_t seen_ns, rk_links* links, uint32_t& failed,
+                                                 uint32_t& error_code, uint64_t& error_seq, uint64_t& resp_next,
+                                                 uint64_t& resp_limit) {
+    const uint32_t lane = threadIdx.x;
+    if (in[0] & RK_FLAG_SKIP) {
+        return true;
+    }
+#if RK_STATEFUL
+    rk_handle_message(p, in, out, lane, rk_key_of(in), scratch, poll_ns, seen_ns, links, failed, error_code, error_seq);
+#else
+    rk_handle_message(p, in, out, lane, poll_ns, seen_ns, links, failed, error_code, error_seq);
+#endif
+    // Read after the handler: a request handed on with rk_forward is answered downstream.
+    if (!(in[0] & RK_FLAG_REPLY)) {
+        return true;
+    }
+    const uint64_t capacity = 1ull << p.capacity_log2;
+    uint32_t room = 1;
+    if (lane == 0) {
+        room = rk_wait_for_room(p, p.responses + RK_RING_CONSUMER, capacity, resp_next + 1, resp_limit, 1000) ? 1 : 0;
+    }
+    if (!__shfl_sync(0xffffffffu, room, 0)) {
+        return false;
+    }
+    const uint64_t tag = ((resp_next >> p.capacity_log2) + 1) << 32;
+    const uint64_t slot = p.responses + RK_RING_SLOTS + (resp_next & (capacity - 1)) * p.response_words * 8;
+    for (uint32_t w = lane; w < p.response_words; w += 32) {
+        rk_store(slot + w * 8, tag | out[w]);
+    }
+    resp_next++;
+    return true;
+}
+
+/**
  * Warp 0 of a kernel that polls the host ring alone, while requests come one at a time. A block pass
  * polls with the block, then handles the window on its warps, then writes the replies, with a block
  * barrier between each. Here the warp reads the next slot, handles what it finds and writes the
@@ -459,34 +505,16 @@ __device__ __forceinline__ void rk_sprint(const rk_params& p, uint32_t* req, uin
                 req[lane] = (uint32_t) v;
             }
             __syncwarp();
-            if (!(req[0] & RK_FLAG_SKIP)) {
+            if (!rk_sprint_answer(p, req, resp,
 #if RK_STATEFUL
-                rk_handle_message(p, req, resp, lane, rk_key_of(req), scratch, issued, seen, links, failed, error_code,
-                                  error_seq);
-#else
-                rk_handle_message(p, req, resp, lane, issued, seen, links, failed, error_code, error_seq);
+                                  scratch,
 #endif
-                // Read after the handler: a request handed on with rk_forward is answered downstream.
-                if (req[0] & RK_FLAG_REPLY) {
-                    uint32_t room = 1;
-                    if (lane == 0) {
-                        room = rk_wait_for_room(p, p.responses + RK_RING_CONSUMER, capacity, resp_next + 1, resp_limit, 1000)
-                                ? 1 : 0;
-                    }
-                    if (!__shfl_sync(0xffffffffu, room, 0)) {
-                        if (lane == 0) {
-                            abort = 1;
-                        }
-                        hand_over = 1;
-                        break;
-                    }
-                    const uint64_t tag = ((resp_next >> p.capacity_log2) + 1) << 32;
-                    const uint64_t slot = p.responses + RK_RING_SLOTS + (resp_next & mask) * p.response_words * 8;
-                    for (uint32_t w = lane; w < p.response_words; w += 32) {
-                        rk_store(slot + w * 8, tag | resp[w]);
-                    }
-                    resp_next++;
+                                  issued, seen, links, failed, error_code, error_seq, resp_next, resp_limit)) {
+                if (lane == 0) {
+                    abort = 1;
                 }
+                hand_over = 1;
+                break;
             }
             // The reply's stores happen before RK_PUBLISHER's fence and the indices it publishes
             // after the next read is issued.
@@ -500,6 +528,116 @@ __device__ __forceinline__ void rk_sprint(const rk_params& p, uint32_t* req, uin
             }
         }
         found = complete;
+        if (lane == 0 && seen - last_beat > RK_HEARTBEAT_NS) {
+            last_beat = seen;
+            rk_store(p.control + RK_CB_HEARTBEAT, ++beats);
+        }
+    }
+    if (lane == 0) {
+        window = hand_over;
+    }
+}
+
+// A sprint of a kernel that others send to reads one slot of each incoming ring with one load
+// instruction per group of whole slots (a slot split over two loads would read its host-memory line
+// twice, and such reads wait for each other: a host-staged hop took 4.6 instead of 3.1 us),
+// RK_SPRINT_LOADS of them at most, and the run word.
+#define RK_SPRINT_LOADS 4
+
+/**
+ * rk_sprint for the handler block of a kernel that others send to: warp 0 alone reads the next
+ * slot of every incoming ring (its intake ring and the links' rings) and the run word its intake
+ * block mirrors, handles the first message it finds (the search starts after the ring it last took
+ * from) and writes its reply, with warp synchronisation only. It hands over to block passes, with
+ * `window` 1 or 2, as rk_sprint does.
+ */
+template <typename Publish>
+__device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* req, uint32_t* resp,
+#if RK_STATEFUL
+                                                RK_STATE* scratch,
+#endif
+                                                uint64_t command, uint64_t& resp_next, uint64_t& resp_limit, rk_pass& pass,
+                                                uint64_t& last_beat, uint64_t& beats, rk_links* links, uint64_t* seqs,
+                                                const uint64_t* rings, uint32_t in_system, uint32_t& failed,
+                                                uint32_t& error_code, uint64_t& error_seq, uint32_t& abort,
+                                                uint32_t& window, Publish& publish) {
+    const uint32_t lane = threadIdx.x;
+    const uint32_t rw = p.request_words;
+    const uint32_t sources = p.in_count;
+    const uint64_t mask = (1ull << p.capacity_log2) - 1;
+    const uint32_t all = (1u << sources) - 1u;
+    // Load j reads the slots of sources [j * per, (j + 1) * per), a word per lane from lane 0; the
+    // lane after them, still below RK_PUBLISHER, reads the run word with load 0.
+    const uint32_t per = (RK_PUBLISHER - 1) / rw;
+    const uint32_t run_lane = per * rw;
+    uint32_t start = 0;
+    bool found = false;  // the last read found a message
+    uint32_t hand_over = 0;
+    while (hand_over == 0) {
+        const uint64_t issued = rk_now();
+        uint64_t v[RK_SPRINT_LOADS];
+#pragma unroll
+        for (int j = 0; j < RK_SPRINT_LOADS; j++) {
+            const uint32_t src = j * per + lane / rw;
+            v[j] = 0;
+            if (lane < per * rw && src < sources) {
+                const uint64_t a = rings[src] + RK_EDGE_SLOTS + ((seqs[src] & mask) * rw + lane % rw) * 8;
+                v[j] = (in_system >> src) & 1u ? rk_load(a) : rk_load_gpu(a);
+            } else if (j == 0 && lane == run_lane) {
+                v[j] = rk_load_gpu(p.local + RK_LOCAL_RUN);
+            }
+        }
+        if (lane == RK_PUBLISHER) {
+            publish();
+        }
+        uint32_t missing = 0;
+#pragma unroll
+        for (int j = 0; j < RK_SPRINT_LOADS; j++) {
+            const uint32_t src = j * per + lane / rw;
+            if (lane < per * rw && src < sources) {
+                if ((v[j] >> 32) != (seqs[src] >> p.capacity_log2) + 1) {
+                    missing |= 1u << src;
+                }
+                req[src * rw + lane % rw] = (uint32_t) v[j];
+            }
+        }
+        missing = __reduce_or_sync(0xffffffffu, missing);
+        const uint64_t run = __shfl_sync(0xffffffffu, v[0], run_lane);
+        const uint64_t seen = __shfl_sync(0xffffffffu, rk_now(), 0);
+        const uint32_t ready = ~missing & all;
+        if (run != command) {
+            hand_over = 1;
+        } else if (ready != 0 && found) {
+            hand_over = 2;
+        } else if (ready != 0) {
+            const uint32_t rotated = ((ready >> start) | (ready << (sources - start))) & all;
+            const uint32_t src = (start + __ffs(rotated) - 1) % sources;
+            __syncwarp();
+            if (!rk_sprint_answer(p, req + src * rw, resp,
+#if RK_STATEFUL
+                                  scratch,
+#endif
+                                  issued, seen, links, failed, error_code, error_seq, resp_next, resp_limit)) {
+                if (lane == 0) {
+                    abort = 1;
+                }
+                hand_over = 1;
+                break;
+            }
+            const uint64_t next = seqs[src] + 1;
+            // The reply's stores and every lane's use of seqs happen before it changes, and before
+            // RK_PUBLISHER's fence and the indices it publishes after the next read is issued.
+            __syncwarp();
+            if (lane == 0) {
+                seqs[src] = next;
+            }
+            if (lane == RK_PUBLISHER) {
+                pass = {true, src, 1, next, resp_next};
+            }
+            __syncwarp();
+            start = src + 1 == sources ? 0 : src + 1;
+        }
+        found = ready != 0;
         if (lane == 0 && seen - last_beat > RK_HEARTBEAT_NS) {
             last_beat = seen;
             rk_store(p.control + RK_CB_HEARTBEAT, ++beats);
@@ -568,8 +706,9 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
     const uint32_t sources = edges ? p.in_count : 1;
     const uint64_t close_id = p.launch_id & 0xFFFFFFull;
     rk_links* const links = p.link_stats != 0 ? &s_links : nullptr;
-    // Warp 0 can sprint (rk_sprint) on the host ring when a slot's words fit its lanes below RK_PUBLISHER.
-    const bool sprint = !edges && rw < RK_PUBLISHER;
+    // Warp 0 can sprint when what it reads fits its lanes: on the host ring a slot's words below
+    // RK_PUBLISHER (rk_sprint); on the incoming rings a slot of each and the run word (rk_sprint_links).
+    const bool sprint = rw < RK_PUBLISHER && (!edges || sources <= RK_SPRINT_LOADS * ((RK_PUBLISHER - 1) / rw));
 
     uint64_t resp_next = 0;    // next response sequence
     rk_pass pass = {false, 0, 0, 0, 0};  // RK_PUBLISHER: what the last pass handled, until published
@@ -581,6 +720,7 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
     uint64_t seen_command = ~0ull;
     uint64_t last_command = 0;  // the command word the last block pass read
     bool sprinted = false;      // the last pass was warp 0's sprint: the next reads the command
+    bool idle = false;          // the last block pass found nothing: a sprint may follow
     uint32_t window = 1;
     uint32_t cur = 0;
     uint32_t src = 0;          // the source polled by window, or picked by the last probe
@@ -700,17 +840,28 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
             s_bad[nxt] = 0xffffffffu;
             s_missing[nxt] = 0;
         }
-        if (sprint && window == 1 && !sprinted && (last_command & RK_RUN_STATE_MASK) == RK_ACTIVE) {
-            // ---- sprint: while requests come one at a time, warp 0 alone polls the host ring and
-            // handles what it finds (rk_sprint); the other warps wait at the barrier until it hands
-            // over to block passes.
+        // Only after a block pass found nothing: under load block passes keep the window, instead of
+        // handing back and forth with sprints, each hand-over costing a read.
+        if (sprint && idle && !sprinted && (last_command & RK_RUN_STATE_MASK) == RK_ACTIVE) {
+            // ---- sprint: while messages come one at a time, warp 0 alone polls and handles what
+            // it finds (rk_sprint, rk_sprint_links); the other warps wait at the barrier until it
+            // hands over to block passes.
             if (tid < 32) {
-                rk_sprint(p, req, resp,
+                if (edges) {
+                    rk_sprint_links(p, req, resp,
 #if RK_STATEFUL
-                          state_scratch,
+                                    state_scratch,
 #endif
-                          last_command, resp_next, resp_limit, pass, last_beat, beats, links, s_seq[0], s_failed,
-                          s_error_code, s_error_seq, s_abort, s_window, publish_pass);
+                                    last_command, resp_next, resp_limit, pass, last_beat, beats, links, s_seq, s_in_ring,
+                                    s_in_system, s_failed, s_error_code, s_error_seq, s_abort, s_window, publish_pass);
+                } else {
+                    rk_sprint(p, req, resp,
+#if RK_STATEFUL
+                              state_scratch,
+#endif
+                              last_command, resp_next, resp_limit, pass, last_beat, beats, links, s_seq[0], s_failed,
+                              s_error_code, s_error_seq, s_abort, s_window, publish_pass);
+                }
                 if (tid == 0) {
                     s_resp_next = resp_next;
                 }
@@ -719,6 +870,8 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
             resp_next = s_resp_next;
             window = s_window;
             sprinted = true;
+            idle = false;
+            probe = true;
             if (s_abort) {
                 break;
             }
@@ -854,8 +1007,11 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
         if (ready == 0) {
             window = 1;
             probe = true;
+            // (A kernel others send to is idle when a probe of all its rings found nothing.)
+            idle = !edges || probing;
             continue;
         }
+        idle = false;
 
         // ---- handle
         {
