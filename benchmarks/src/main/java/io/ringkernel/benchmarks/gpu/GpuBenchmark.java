@@ -41,6 +41,8 @@ public final class GpuBenchmark {
 
     private static final int WARMUP = 20_000;
     private static final int ROUND_TRIPS = 100_000;
+    /** Round trips whose fastest leg a leg is compared with (see legs()). */
+    private static final int LEG_WINDOW = 1000;
 
     private final StringBuilder report = new StringBuilder();
 
@@ -186,8 +188,6 @@ public final class GpuBenchmark {
                 percentiles(excess(toPoll)));
         line("- handler to join() returning, above the fastest nearby: %s", percentiles(excess(back)));
     }
-
-    private static final int LEG_WINDOW = 1000;
 
     private static Histogram excess(long[] values) {
         Histogram h = new Histogram(60_000_000_000L, 3);
