@@ -648,7 +648,10 @@ __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* re
     }
 }
 
-/** One thread (RK_PUBLISHER with each pass, thread 0 at the exit): copies the link counters to the host if they changed. */
+/**
+ * One thread (RK_PUBLISHER with each pass, thread 0 at the exit): copies the link counters to the
+ * host if they changed.
+ */
 __device__ void rk_publish_link_stats(const rk_params& p, rk_links& links) {
     if (p.link_stats == 0 || !links.dirty) {
         return;
