@@ -21,7 +21,8 @@
 # RK_TEST_SELECT="<console launcher selectors>" runs those selectors in one JVM instead.
 # RK_BASELINE=DIR makes bench and bench-links use DIR/ringkernel-core.jar and
 # DIR/ringkernel-benchmarks.jar (an earlier build, e.g. from `git worktree` + `mvn package`)
-# instead of the staged ones, to compare two builds on the same warm machine.
+# instead of the staged ones, to compare two builds on the same warm machine. RK_JAVA_OPTS adds JVM
+# options to bench (e.g. -Dringkernel.bench.block-size=512 for the throughput legs' kernels).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=gpu-run
@@ -130,7 +131,7 @@ case "$mode" in
     out=${2:-gpu-run/out}; mkdir -p "$out"
     props=$(java_there)
     # shellcheck disable=SC2086
-    timeout "${RK_BENCH_TIMEOUT:-300}" /tmp/rk-jre/jre/bin/java $props --enable-native-access=ALL-UNNAMED \
+    timeout "${RK_BENCH_TIMEOUT:-300}" /tmp/rk-jre/jre/bin/java $props ${RK_JAVA_OPTS:-} --enable-native-access=ALL-UNNAMED \
       -Xms1g -Xmx1g -XX:+UseParallelGC -cp "$(bench_classpath)" \
       io.ringkernel.benchmarks.gpu.GpuBenchmark "$out/gpu-benchmark.md" ;;
   bench-links)

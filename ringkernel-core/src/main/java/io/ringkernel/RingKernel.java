@@ -86,8 +86,35 @@ public interface RingKernel<I, O> extends AutoCloseable {
      */
     boolean tell(I message);
 
-    /** Sends all messages, claiming ring space in as few steps as possible. One future per message, in order. */
+    /**
+     * Sends all messages, claiming ring space in as few steps as possible. One future per message, in
+     * order; a message the ring refuses under the backpressure policy, or that the kernel no longer
+     * takes because it stopped while the batch waited for room ({@link KernelTerminatedException}),
+     * gets a failed future.
+     */
     List<CompletableFuture<O>> sendBatch(List<? extends I> messages);
+
+    /**
+     * Sends all messages as requests and passes each reply to {@code replies} instead of completing
+     * a future per message: the request/response path for throughput. Claims ring space in as few
+     * steps as possible and returns once every message is in the ring (waiting for room per the
+     * backpressure policy); the replies come later, on the thread that dispatches the kernel's
+     * replies ({@link ReplyHandler} says which).
+     *
+     * <p>Every message is reported exactly once: with its reply, or with why it failed. Messages the
+     * ring refuses under the policy are reported at once, on this thread, with a
+     * {@link MessageRejectedException}; messages pending when the kernel stops or fails, and those it
+     * no longer takes because it stopped while the batch waited for room, with a
+     * {@link KernelTerminatedException}.
+     *
+     * @return a future that completes after the last report has returned: normally, or with the first
+     *         exception {@code replies} threw. Its {@code join()}/{@code get()} help dispatch replies
+     *         while they keep coming, then park.
+     * @throws NullPointerException if {@code messages}, one of them, or {@code replies} is null
+     * @throws IllegalArgumentException if a message does not fit its layout (nothing is sent)
+     * @throws IllegalStateException if the kernel does not accept messages in its state
+     */
+    CompletableFuture<Void> sendBatch(List<? extends I> messages, ReplyHandler<? super O> replies);
 
     /** One-way batch; returns how many were accepted (the rest were dropped, per policy). */
     int tellBatch(List<? extends I> messages);

@@ -35,9 +35,9 @@ import io.ringkernel.layout.LayoutField;
 /**
  * Throughput with the 64-byte payload, one producer thread and one consumer thread, all in one run
  * so the ratios are comparable: ringkernel one-way (batched {@code tellBatch}, and claim/commit),
- * ringkernel request/response ({@code sendBatch} then join), and the baselines JCTools
- * {@code MpscArrayQueue} and the LMAX Disruptor publishing batches of the same size. Scores are
- * messages per second ({@link OperationsPerInvocation}).
+ * ringkernel request/response ({@code sendBatch} then join, with a future per message and with a
+ * reply handler), and the baselines JCTools {@code MpscArrayQueue} and the LMAX Disruptor publishing
+ * batches of the same size. Scores are messages per second ({@link OperationsPerInvocation}).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -201,6 +201,14 @@ public class ThroughputBenchmark {
             sum += f.join().words()[7];
         }
         return sum;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long ringKernelRequestResponseHandler(RequestResponseKernel s) {
+        long[] sum = new long[1];
+        s.kernel.sendBatch(s.batch, (index, reply, failure) -> sum[0] += reply.words()[7]).join();
+        return sum[0];
     }
 
     @Benchmark

@@ -102,7 +102,10 @@ public final class CudaBackend implements Backend {
                 throw new IllegalStateException("CUDA backend is closed");
             }
         }
-        KernelSource source = KernelSource.of(definition);
+        // Compiled for the largest block it may launch with, in any network (more incoming rings, more
+        // threads): the fewer threads the launch bounds allow, the more registers each may keep.
+        KernelSource source = KernelSource.of(definition)
+                .forBlockSize(CudaKernelEngine.blockSize(definition, options, DeviceLinks.MAX_IN));
         // Compile and load the module now, before this kernel launches: loading a module while a
         // persistent kernel of the context runs can wait for that kernel, which never ends.
         CompileCache.Result compiledModule = compile(source);

@@ -119,10 +119,8 @@ final class CudaKernelEngine implements KernelEngine {
         DeviceLinks.Plan plan = links != null ? links.plan(definition.id(), context) : null;
         // Kernels that others send to run a second block that polls only device memory (rk_loop.cuh).
         int sources = plan != null && !plan.in().isEmpty() ? 1 + plan.in().size() : 0;
-        // Enough threads that one poll covers at least one slot (one of every source) with LOADS loads per thread.
-        int configured = definition.cudaBlockSize() > 0 ? definition.cudaBlockSize() : options.blockSize();
         int polled = requestWords * Math.max(1, sources);
-        int block = Math.max(configured, Math.min(1024, ((polled + LOADS - 1) / LOADS + 31) & ~31));
+        int block = blockSize(definition, options, sources);
         int window = Math.max(1, Math.min(MAX_WINDOW, LOADS * block / requestWords));
         // A stateful kernel's warps each work on a copy of the state of the key they handle.
         int stateBytes = source.stateful() ? ((definition.stateLayout().size() + 15) & ~15) * (block / 32) : 0;
@@ -191,6 +189,16 @@ final class CudaKernelEngine implements KernelEngine {
             id = LAUNCHES.incrementAndGet();
         } while ((id & 0xFFFFFF) == 0);
         return id;
+    }
+
+    /**
+     * Threads of the kernel's block: the configured size, or more where one poll of a slot of each of
+     * its {@code sources} incoming rings (0: the host ring alone) needs more, at LOADS loads a thread.
+     */
+    static int blockSize(RingKernelDefinition<?, ?> definition, CudaOptions options, int sources) {
+        int configured = definition.cudaBlockSize() > 0 ? definition.cudaBlockSize() : options.blockSize();
+        int polled = definition.requestSlotWords() * Math.max(1, sources);
+        return Math.max(configured, Math.min(1024, ((polled + LOADS - 1) / LOADS + 31) & ~31));
     }
 
     private static int sharedBytes(int window, int requestWords, int responseWords, int stateBytes) {

@@ -128,6 +128,17 @@ public record KernelSource(String handlerFile, String text, boolean stateful, in
         out.append('\n');
     }
 
+    /**
+     * This source compiled for blocks of at most {@code threads} threads ({@code RK_BLOCK_THREADS},
+     * the loop's launch bounds; 1024 when not defined).
+     */
+    public KernelSource forBlockSize(int threads) {
+        if (threads < 32 || threads > 1024 || threads % 32 != 0) {
+            throw new IllegalArgumentException("block size must be a multiple of 32 between 32 and 1024, was " + threads);
+        }
+        return new KernelSource(handlerFile, "#define RK_BLOCK_THREADS " + threads + "\n" + text, stateful, stateEntryBytes);
+    }
+
     /** A kernel id or topic as a C identifier: other characters than letters, digits and '_' become '_'. */
     static String identifier(String name) {
         StringBuilder b = new StringBuilder(name.length());

@@ -1,5 +1,6 @@
 package io.ringkernel.ring;
 
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.function.Supplier;
 
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
+import org.HdrHistogram.SingleWriterRecorder;
 
 import io.ringkernel.Backpressure;
 import io.ringkernel.DeviceBuffer;
@@ -25,6 +27,7 @@ import io.ringkernel.KernelState;
 import io.ringkernel.KernelTerminatedException;
 import io.ringkernel.MessageFlyweight;
 import io.ringkernel.MessageRejectedException;
+import io.ringkernel.ReplyHandler;
 import io.ringkernel.RingKernel;
 import io.ringkernel.RingKernelDefinition;
 import io.ringkernel.layout.MessageLayout;
@@ -53,6 +56,8 @@ import io.ringkernel.telemetry.LatencySnapshot;
  */
 public final class HostRingKernel<I, O> implements RingKernel<I, O> {
 
+    /** Replies of a burst per read of the latency clock (a power of two). */
+    private static final int CLOCK_EVERY = 16;
     private static final ThreadLocal<ByteBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
 
     private final RingKernelDefinition<I, O> definition;
@@ -70,9 +75,16 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     private final LongAdder failedOnHost = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder dropped = new LongAdder();
-    private final Recorder latencyRecorder = new Recorder(3);
+    /**
+     * Latency of the replies this kernel's own drain dispatches: one thread at a time (the drain
+     * flag hands it over), so a single-writer recorder, a third of the cost of a concurrent one.
+     */
+    private final SingleWriterRecorder drainedLatency = new SingleWriterRecorder(3);
+    /** Latency of the replies to this kernel's callers that other kernels' drains dispatch (networks). */
+    private final Recorder forwardedLatency = new Recorder(3);
     private final Histogram latency = new Histogram(3);
-    private Histogram latencyInterval;
+    private Histogram drainedInterval;
+    private Histogram forwardedInterval;
 
     private volatile Runnable onDisposed = () -> { };
     /** Set once, before launch, when the kernel joins a network ({@link KernelRoutes#wire}). */
@@ -343,7 +355,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                         "kernel '" + id() + "': ring full, message dropped (DROP_NEWEST)"));
             }
             ReplyFuture<O> f = new ReplyFuture<>(this);
-            s.publishRequest(seq, f, scratch, 0);
+            s.publishRequest(seq, f, 0, System.nanoTime(), scratch, 0);
             accepted.increment();
             return f;
         } finally {
@@ -473,7 +485,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     void completeForwarded(long correlation, int epoch, int status, ByteBuffer reply) {
         Session s = owner(correlation, epoch);
         if (s != null) {
-            s.complete(correlation, status, reply);
+            s.complete(correlation, status, reply, System.nanoTime(), false);
         }
     }
 
@@ -496,9 +508,55 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
 
     @Override
     public List<CompletableFuture<O>> sendBatch(List<? extends I> messages) {
+        Objects.requireNonNull(messages, "messages");
+        List<CompletableFuture<O>> out = new ArrayList<>(messages.size());
+        sendAll(messages, new BatchSink<O>() {
+            @Override
+            public ReplyTarget<O> target(int index) {
+                ReplyFuture<O> f = new ReplyFuture<>(HostRingKernel.this);
+                out.add(f);
+                return f;
+            }
+
+            @Override
+            public void refused(int index, Throwable cause) {
+                out.add(CompletableFuture.failedFuture(cause));
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public CompletableFuture<Void> sendBatch(List<? extends I> messages, ReplyHandler<? super O> replies) {
+        Objects.requireNonNull(messages, "messages");
+        Objects.requireNonNull(replies, "replies");
+        BatchReplies<O> batch = new BatchReplies<>(this, replies, messages.size());
+        sendAll(messages, new BatchSink<O>() {
+            @Override
+            public ReplyTarget<O> target(int index) {
+                return batch;
+            }
+
+            @Override
+            public void refused(int index, Throwable cause) {
+                batch.failReply(index, cause);
+            }
+        });
+        return batch;
+    }
+
+    /** Where {@link #sendAll} puts each message's reply: a target per accepted message, in order, or its refusal. */
+    private interface BatchSink<O> {
+
+        ReplyTarget<O> target(int index);
+
+        void refused(int index, Throwable cause);
+    }
+
+    /** Encodes, claims in as few runs as fit, and publishes every message as a request, in order. */
+    private void sendAll(List<? extends I> messages, BatchSink<O> sink) {
         int n = messages.size();
         ByteBuffer scratch = encodeAll(messages);
-        List<CompletableFuture<O>> out = new ArrayList<>(n);
         long[] first = new long[1];
         Session s = enterAccepting();
         try {
@@ -511,25 +569,34 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                     // claim() counted this message; the rest of the batch is refused with it.
                     rejected.add(n - i - 1);
                     for (; i < n; i++) {
-                        out.add(CompletableFuture.failedFuture(e));
+                        sink.refused(i, e);
+                    }
+                    break;
+                } catch (IllegalStateException e) {
+                    // The kernel stopped while the batch waited for room: what is sent is answered
+                    // or failed by the stop, and the rest fails as those do, with the stop's cause.
+                    KernelTerminatedException stop = new KernelTerminatedException("kernel '" + id()
+                            + "' stopped before the rest of the batch was sent", s.stopCause != null ? s.stopCause : e);
+                    for (; i < n; i++) {
+                        sink.refused(i, stop);
                     }
                     break;
                 }
                 if (k == 0) {
-                    out.add(CompletableFuture.failedFuture(new MessageRejectedException(
-                            "kernel '" + id() + "': ring full, message dropped (DROP_NEWEST)")));
+                    sink.refused(i, new MessageRejectedException(
+                            "kernel '" + id() + "': ring full, message dropped (DROP_NEWEST)"));
                     i++;
                     continue;
                 }
+                // One clock read per run: a batch's latency counts from when its run was published.
+                long sent = System.nanoTime();
                 for (int j = 0; j < k; j++) {
-                    ReplyFuture<O> f = new ReplyFuture<>(this);
-                    s.publishRequest(first[0] + j, f, scratch, (i + j) * requestStride);
-                    out.add(f);
+                    s.publishInRun(first[0] + j, sink.target(i + j), i + j, sent, scratch, (i + j) * requestStride);
                 }
+                s.failIfStopped(first[0], k);
                 accepted.add(k);
                 i += k;
             }
-            return out;
         } finally {
             s.exit();
         }
@@ -670,16 +737,11 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     // ---------------------------------------------------------------- replies
 
     void awaitReply(ReplyFuture<O> future) {
-        Session s = session;
+        Session s = sessionToHelp();
         if (s == null) {
             return;
         }
         KernelRoutes r = routes;
-        if (s.drainer == Thread.currentThread() || r != null && r.isDrainingReplies(Thread.currentThread())) {
-            // In a network, callbacks of forwarded requests run on the draining thread of the kernel that answered.
-            throw new IllegalStateException("blocking on a reply of kernel '" + id() + "' inside a reply callback"
-                    + " would deadlock; compose with thenCompose/thenApply instead");
-        }
         long spin = definition.replySpin().toNanos();
         long start = System.nanoTime();
         int spins = 0;
@@ -717,6 +779,50 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                 Thread.onSpinWait();
             }
         }
+    }
+
+    /**
+     * Waits for a batch: helps dispatch replies in bulk as long as they keep coming (the engine's
+     * thread dispatches in parallel; this thread does not count as a caller waiting for one reply),
+     * and returns to park in the future once none came for the reply-spin time.
+     */
+    void awaitBatch(BatchReplies<O> batch) {
+        Session s = sessionToHelp();
+        if (s == null) {
+            return;
+        }
+        KernelRoutes r = routes;
+        long spin = definition.replySpin().toNanos();
+        long lastReply = System.nanoTime();
+        int spins = 0;
+        while (!batch.isDone()) {
+            int drained = r != null ? r.helpDrain() : s.helpDrain();
+            if (drained > 0) {
+                spins = 0;
+                lastReply = System.nanoTime();
+            } else {
+                if ((++spins & 63) == 0 && System.nanoTime() - lastReply > spin) {
+                    return;
+                }
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /**
+     * The session whose replies a waiting thread may help dispatch (null when none), after refusing a
+     * wait inside a reply callback, which would wait on itself.
+     */
+    private Session sessionToHelp() {
+        Session s = session;
+        KernelRoutes r = routes;
+        Thread me = Thread.currentThread();
+        if (s != null && (s.drainer == me || r != null && r.isDrainingReplies(me))) {
+            // In a network, callbacks of forwarded requests run on the draining thread of the kernel that answered.
+            throw new IllegalStateException("blocking on a reply of kernel '" + id() + "' inside a reply callback"
+                    + " would deadlock; compose with thenCompose/thenApply instead");
+        }
+        return s;
     }
 
     // ---------------------------------------------------------------- telemetry
@@ -759,8 +865,10 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
 
     private LatencySnapshot latencySnapshot() {
         synchronized (latency) {
-            latencyInterval = latencyRecorder.getIntervalHistogram(latencyInterval);
-            latency.add(latencyInterval);
+            drainedInterval = drainedLatency.getIntervalHistogram(drainedInterval);
+            forwardedInterval = forwardedLatency.getIntervalHistogram(forwardedInterval);
+            latency.add(drainedInterval);
+            latency.add(forwardedInterval);
             if (latency.getTotalCount() == 0) {
                 return LatencySnapshot.EMPTY;
             }
@@ -796,8 +904,10 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         MessageRing responses;
         ControlBlock control;
         final int epoch;
-        final AtomicReferenceArray<ReplyFuture<O>> pending;
-        /** The correlation id each reply-table entry was last used for (written before the entry's future). */
+        final AtomicReferenceArray<ReplyTarget<O>> pending;
+        /** Each entry's message index within its batch (for {@link BatchReplies}), written before the entry's target. */
+        final int[] batchIndex;
+        /** The correlation id each reply-table entry was last used for (written before the entry's target). */
         final long[] correlations;
         final AtomicReferenceArray<Throwable> errors;
         final long[] sendNanos;
@@ -813,6 +923,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             this.pending = new AtomicReferenceArray<>(table);
             this.errors = new AtomicReferenceArray<>(table);
             this.sendNanos = new long[table];
+            this.batchIndex = new int[table];
             this.pendingMask = table - 1;
             this.replyGuard = this::entriesFree;
             this.replyScratch = ByteBuffer.allocate(definition.responseSlotWords() * 4).order(ByteOrder.LITTLE_ENDIAN);
@@ -940,15 +1051,39 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             return k;
         }
 
-        void publishRequest(long seq, ReplyFuture<O> future, ByteBuffer payload, int offset) {
+        /** Sends one request: {@link #publishInRun}, then {@link #failIfStopped}. */
+        void publishRequest(long seq, ReplyTarget<O> target, int index, long sent, ByteBuffer payload, int offset) {
+            publishInRun(seq, target, index, sent, payload, offset);
+            failIfStopped(seq, 1);
+        }
+
+        /**
+         * Records what waits for request {@code seq}'s reply, then publishes the request. The entry
+         * is stored with release only: the slot's publication comes after it, so whoever sees the
+         * reply finds it. A run of these must end with {@link #failIfStopped}.
+         */
+        void publishInRun(long seq, ReplyTarget<O> target, int index, long sent, ByteBuffer payload, int offset) {
             int idx = (int) (seq & pendingMask);
-            sendNanos[idx] = System.nanoTime();
+            sendNanos[idx] = sent;
             correlations[idx] = seq;
-            pending.set(idx, future);
+            batchIndex[idx] = index;
+            pending.setRelease(idx, target);
             requests.publish(seq, MessageRing.FLAG_REPLY, seq, 0, payload, offset, requestChunks);
+        }
+
+        /**
+         * Fails requests {@code first .. first + n - 1} if the session stopped while they were sent:
+         * its sweep ({@link #failAll}) sets {@link #stopped}, then takes the entries, and may have
+         * passed theirs before they were stored. The fence orders their stores before the read of
+         * {@code stopped}, one fence for a whole run of a batch.
+         */
+        void failIfStopped(long first, int n) {
+            VarHandle.fullFence();
             if (stopped) {
-                failOne(idx, new KernelTerminatedException("kernel '" + id() + "' stopped while the message was sent",
-                        stopCause));
+                for (int i = 0; i < n; i++) {
+                    failOne((int) ((first + i) & pendingMask), new KernelTerminatedException(
+                            "kernel '" + id() + "' stopped while the message was sent", stopCause));
+                }
             }
         }
 
@@ -963,11 +1098,11 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         }
 
         private boolean failOne(int idx, Throwable cause) {
-            ReplyFuture<O> f = pending.getAndSet(idx, null);
-            if (f != null) {
+            ReplyTarget<O> t = pending.getAndSet(idx, null);
+            if (t != null) {
                 errors.set(idx, null);
                 failedOnHost.increment();
-                f.completeExceptionally(cause);
+                t.failReply(batchIndex[idx], cause);
                 return true;
             }
             return false;
@@ -1072,16 +1207,22 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             long c = responses.consumerIndex();
             int n = 0;
             ByteBuffer r = replyScratch;
+            long now = 0;
             while (n < limit && responses.tryRead(c, r)) {
+                // The latency clock is read for the first reply and then for every 16th of a burst
+                // (a clock read costs about as much as the rest of a reply's bookkeeping).
+                if ((n & (CLOCK_EVERY - 1)) == 0) {
+                    now = System.nanoTime();
+                }
                 c++;
                 n++;
                 responses.releaseConsumed(c);
-                dispatch(r);
+                dispatch(r, now);
             }
             return n;
         }
 
-        private void dispatch(ByteBuffer r) {
+        private void dispatch(ByteBuffer r, long now) {
             int word = r.getInt(0);
             long correlation = MessageRing.correlationOf(r);
             int origin = word >>> MessageRing.ORIGIN_SHIFT;
@@ -1089,33 +1230,43 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             if (origin != 0) {
                 routes.completeForwarded(origin, correlation, status, r);
             } else {
-                complete(correlation, status, r);
+                complete(correlation, status, r, now, true);
             }
         }
 
-        void complete(long correlation, int status, ByteBuffer r) {
+        /**
+         * Completes request {@code correlation} with reply {@code r}, taken at {@code now}, from this
+         * session's drain or ({@code !drained}) another's.
+         */
+        void complete(long correlation, int status, ByteBuffer r, long now, boolean drained) {
             int idx = (int) (correlation & pendingMask);
             long sent = sendNanos[idx];
             Throwable error = status == MessageRing.STATUS_OK ? null : errors.getAndSet(idx, null);
-            ReplyFuture<O> f = pending.getAndSet(idx, null);
-            if (f == null) {
+            ReplyTarget<O> t = pending.getAndSet(idx, null);
+            if (t == null) {
                 return;
             }
-            latencyRecorder.recordValue(Math.max(0, System.nanoTime() - sent));
+            int index = batchIndex[idx];
+            long nanos = Math.max(0, now - sent);
+            if (drained) {
+                drainedLatency.recordValue(nanos);
+            } else {
+                forwardedLatency.recordValue(nanos);
+            }
             if (status == MessageRing.STATUS_OK) {
                 O value;
                 try {
                     value = responseLayout.decode(r, MessageRing.HEADER_CHUNKS * 4);
                 } catch (RuntimeException e) {
                     failedOnHost.increment();
-                    f.completeExceptionally(new KernelFailedException("kernel '" + id() + "' sent an undecodable reply", e));
+                    t.failReply(index, new KernelFailedException("kernel '" + id() + "' sent an undecodable reply", e));
                     return;
                 }
                 completed.increment();
-                f.complete(value);
+                t.completeReply(index, value);
             } else {
                 String detail = error != null ? error.toString() : "device error code " + r.getInt(12);
-                f.completeExceptionally(new KernelFailedException(
+                t.failReply(index, new KernelFailedException(
                         "kernel '" + id() + "' failed on message " + correlation + ": " + detail, error));
             }
         }

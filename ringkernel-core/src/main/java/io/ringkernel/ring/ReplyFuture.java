@@ -1,17 +1,12 @@
 package io.ringkernel.ring;
 
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-
 /**
  * The future returned by {@code send}: {@link #join()} and {@link #get()} first spin for the
- * kernel's reply-spin time, helping drain the response ring, and only then park. Parking and
- * unparking cost microseconds, more than a CPU or GPU round trip, so this keeps {@code send().join()}
- * at ring latency. Dependent stages are plain {@link CompletableFuture}s.
+ * kernel's reply-spin time, helping drain the response ring, and only then park.
  *
  * @param <O> response type
  */
-final class ReplyFuture<O> extends CompletableFuture<O> {
+final class ReplyFuture<O> extends HelpingFuture<O> implements ReplyTarget<O> {
 
     private final HostRingKernel<?, O> kernel;
 
@@ -19,24 +14,19 @@ final class ReplyFuture<O> extends CompletableFuture<O> {
         this.kernel = kernel;
     }
 
+    /** A future stands for one message, so it ignores the index (that of a batch's message). */
     @Override
-    public O join() {
-        if (!isDone()) {
-            kernel.awaitReply(this);
-        }
-        return super.join();
+    public void completeReply(int index, O reply) {
+        complete(reply);
     }
 
     @Override
-    public O get() throws InterruptedException, ExecutionException {
-        if (!isDone()) {
-            kernel.awaitReply(this);
-        }
-        return super.get();
+    public void failReply(int index, Throwable cause) {
+        completeExceptionally(cause);
     }
 
     @Override
-    public <U> CompletableFuture<U> newIncompleteFuture() {
-        return new CompletableFuture<>();
+    void help() {
+        kernel.awaitReply(this);
     }
 }

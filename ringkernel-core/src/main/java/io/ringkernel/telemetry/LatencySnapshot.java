@@ -1,7 +1,9 @@
 package io.ringkernel.telemetry;
 
 /**
- * Round-trip latency distribution of {@code send} calls (from claim to reply), in nanoseconds.
+ * Round-trip latency distribution of requests (from publishing the request to dispatching its reply
+ * on the host), in nanoseconds. A batch's requests share the clock reading of the run of slots they
+ * were published in, and the replies of a burst share one reading per 16 replies.
  *
  * @param count replies measured
  * @param p50 median

@@ -253,6 +253,14 @@ __device__ __forceinline__ uint32_t rk_next_window(const rk_params& p, uint32_t 
     return ready == window ? min(2 * window, min(p.window, RK_MAX_WINDOW)) : window;
 }
 
+/** One thread (thread 0, or lane 0 while warp 0 sprints): the heartbeat the host's watchdog follows. */
+__device__ __forceinline__ void rk_beat(const rk_params& p, uint64_t now, uint64_t& last_beat, uint64_t& beats) {
+    if (now - last_beat > RK_HEARTBEAT_NS) {
+        last_beat = now;
+        rk_store(p.control + RK_CB_HEARTBEAT, ++beats);
+    }
+}
+
 /**
  * One thread: waits until a ring has room up to sequence `end` (its `limit`, the consumer index
  * read from `consumer` plus the capacity, is re-read while it has not), or the host commands
@@ -407,8 +415,8 @@ typedef struct rk_pass {
 /**
  * Warp 0, sprinting: handles the message whose request chunks are at `in` (skipped slots aside)
  * and writes its reply, if its caller waits for one, into the next slot of the host's reply ring.
- * Returns false if the host terminated the kernel while the warp waited for room there (the reply
- * is then lost, as in a block pass).
+ * Returns false, with `abort` set, if the host terminated the kernel while the warp waited for room
+ * there (the reply is then lost, as in a block pass).
  */
 __device__ __forceinline__ bool rk_sprint_answer(const rk_params& p, uint32_t* in, uint32_t* out,
 #if RK_STATEFUL
@@ -416,7 +424,7 @@ __device__ __forceinline__ bool rk_sprint_answer(const rk_params& p, uint32_t* i
 #endif
                                                  uint64_t poll_ns, uint64_t seen_ns, rk_links* links, uint32_t& failed,
                                                  uint32_t& error_code, uint64_t& error_seq, uint64_t& resp_next,
-                                                 uint64_t& resp_limit) {
+                                                 uint64_t& resp_limit, uint32_t& abort) {
     const uint32_t lane = threadIdx.x;
     if (in[0] & RK_FLAG_SKIP) {
         return true;
@@ -436,6 +444,9 @@ __device__ __forceinline__ bool rk_sprint_answer(const rk_params& p, uint32_t* i
         room = rk_wait_for_room(p, p.responses + RK_RING_CONSUMER, capacity, resp_next + 1, resp_limit, 1000) ? 1 : 0;
     }
     if (!__shfl_sync(0xffffffffu, room, 0)) {
+        if (lane == 0) {
+            abort = 1;
+        }
         return false;
     }
     const uint64_t tag = ((resp_next >> p.capacity_log2) + 1) << 32;
@@ -509,10 +520,7 @@ __device__ __forceinline__ void rk_sprint(const rk_params& p, uint32_t* req, uin
 #if RK_STATEFUL
                                   scratch,
 #endif
-                                  issued, seen, links, failed, error_code, error_seq, resp_next, resp_limit)) {
-                if (lane == 0) {
-                    abort = 1;
-                }
+                                  issued, seen, links, failed, error_code, error_seq, resp_next, resp_limit, abort)) {
                 hand_over = 1;
                 break;
             }
@@ -528,9 +536,8 @@ __device__ __forceinline__ void rk_sprint(const rk_params& p, uint32_t* req, uin
             }
         }
         found = complete;
-        if (lane == 0 && seen - last_beat > RK_HEARTBEAT_NS) {
-            last_beat = seen;
-            rk_store(p.control + RK_CB_HEARTBEAT, ++beats);
+        if (lane == 0) {
+            rk_beat(p, seen, last_beat, beats);
         }
     }
     if (lane == 0) {
@@ -617,10 +624,7 @@ __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* re
 #if RK_STATEFUL
                                   scratch,
 #endif
-                                  issued, seen, links, failed, error_code, error_seq, resp_next, resp_limit)) {
-                if (lane == 0) {
-                    abort = 1;
-                }
+                                  issued, seen, links, failed, error_code, error_seq, resp_next, resp_limit, abort)) {
                 hand_over = 1;
                 break;
             }
@@ -638,9 +642,8 @@ __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* re
             start = src + 1 == sources ? 0 : src + 1;
         }
         found = ready != 0;
-        if (lane == 0 && seen - last_beat > RK_HEARTBEAT_NS) {
-            last_beat = seen;
-            rk_store(p.control + RK_CB_HEARTBEAT, ++beats);
+        if (lane == 0) {
+            rk_beat(p, seen, last_beat, beats);
         }
     }
     if (lane == 0) {
@@ -665,7 +668,14 @@ __device__ void rk_publish_link_stats(const rk_params& p, rk_links& links) {
     }
 }
 
-extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
+// Each kernel is compiled for the block size it launches with (KernelSource.forBlockSize). Bounds of
+// 1024 threads leave 64 registers a thread, and the loop then spilled a poll's loaded words: a spill
+// store waits for its load, so the loads of a poll went out one after another.
+#ifndef RK_BLOCK_THREADS
+#define RK_BLOCK_THREADS 1024
+#endif
+
+extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk_params p) {
     extern __shared__ __align__(16) unsigned char rk_smem[];
     // Request chunks (the low halves of each slot's words) of the window, then the response
     // chunks staged for each handled slot: structs are read and written in place there.
@@ -972,9 +982,8 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
             rk_store(p.control + RK_CB_SEEN_COMMAND, command);
         }
 
-        if (tid == 0 && seen_ns - last_beat > RK_HEARTBEAT_NS) {
-            last_beat = seen_ns;
-            rk_store(p.control + RK_CB_HEARTBEAT, ++beats);
+        if (tid == 0) {
+            rk_beat(p, seen_ns, last_beat, beats);
         }
         if (run == RK_TERMINATE) {
             if (!edges) {
@@ -1050,18 +1059,26 @@ extern "C" __global__ void __launch_bounds__(1024) rk_ring_kernel(rk_params p) {
         __syncthreads();
 
         // ---- reserve reply slots; wait (bounded by TERMINATE) while the host has not consumed
-        if (tid == 0) {
+        if (tid < 32) {
+            // Which slots want a reply, 32 at a time by ballot: one thread going through a full
+            // window's flags one by one took a microsecond of every pass.
             uint32_t r = 0;
-            for (uint32_t s = 0; s < ready; s++) {
-                const uint32_t flags = req[(base + s) * rw];
-                if ((flags & RK_FLAG_REPLY) && !(flags & RK_FLAG_SKIP)) {
-                    s_reply_src[r++] = s;
+            for (uint32_t s0 = 0; s0 < ready; s0 += 32) {
+                const uint32_t s = s0 + tid;
+                const uint32_t flags = s < ready ? req[(base + s) * rw] : 0;
+                const bool wants = (flags & RK_FLAG_REPLY) && !(flags & RK_FLAG_SKIP);
+                const uint32_t ballot = __ballot_sync(0xffffffffu, wants);
+                if (wants) {
+                    s_reply_src[r + __popc(ballot & ((1u << tid) - 1u))] = s;
                 }
+                r += __popc(ballot);
             }
-            s_replies = r;
-            s_seq[src] = first_seq + ready;
-            if (!rk_wait_for_room(p, p.responses + RK_RING_CONSUMER, capacity, resp_next + r, resp_limit, 1000)) {
-                s_abort = 1;
+            if (tid == 0) {
+                s_replies = r;
+                s_seq[src] = first_seq + ready;
+                if (!rk_wait_for_room(p, p.responses + RK_RING_CONSUMER, capacity, resp_next + r, resp_limit, 1000)) {
+                    s_abort = 1;
+                }
             }
         }
         __syncthreads();

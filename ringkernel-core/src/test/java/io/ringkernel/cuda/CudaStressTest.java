@@ -29,7 +29,8 @@ import io.ringkernel.examples.VectorAddResponse;
 
 /**
  * Torn-read stress (every request checksummed, recomputed on the device; every reply checked on
- * the host) and several kernels alive on one device at once.
+ * the host, through futures and through a batch's reply handler) and several kernels alive on one
+ * device at once.
  */
 @Tag("gpu")
 // A driver call that never returns cannot be interrupted: run each test on its own thread so the suite goes on.
@@ -72,6 +73,18 @@ class CudaStressTest {
                         List<ProbeRequest> batch = new ArrayList<>();
                         for (int i = 0; i < Math.min(512, perThread - base); i++) {
                             batch.add(ProbeKernels.request(((long) id << 40) | (base + i), rnd.ints(13).toArray()));
+                        }
+                        if ((base / 512) % 2 == 1) {
+                            // every other batch through the reply handler instead of futures
+                            k.sendBatch(batch, (index, r, failure) -> {
+                                ProbeRequest q = batch.get(index);
+                                if (failure != null || r.valid() != 1 || r.sequence() != q.sequence()
+                                        || r.checksum() != q.checksum()) {
+                                    torn.incrementAndGet();
+                                }
+                                checked.incrementAndGet();
+                            }).orTimeout(30, TimeUnit.SECONDS).join();
+                            continue;
                         }
                         List<CompletableFuture<ProbeResponse>> replies = k.sendBatch(batch);
                         for (int i = 0; i < batch.size(); i++) {

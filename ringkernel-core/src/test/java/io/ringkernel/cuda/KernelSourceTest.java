@@ -95,6 +95,16 @@ class KernelSourceTest {
     }
 
     @Test
+    void isCompiledForTheBlockSizeItLaunchesWith() {
+        KernelSource s = KernelSource.of(ProbeKernels.definition("bounds").build());
+
+        assertThat(s.forBlockSize(256).text()).startsWith("#define RK_BLOCK_THREADS 256\n").endsWith(s.text());
+        assertThat(s.text()).contains("#define RK_BLOCK_THREADS 1024\n#endif", "__launch_bounds__(RK_BLOCK_THREADS)");
+        assertThatThrownBy(() -> s.forBlockSize(100)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("multiple of 32");
+    }
+
+    @Test
     void compileErrorsCarryTheLogAndTheHandlerFile(@TempDir Path dir) throws IOException {
         KernelCompiler compiler = compilerOrSkip();
         Files.writeString(dir.resolve("broken.cu"), """

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.HdrHistogram.Histogram;
 
@@ -32,7 +33,8 @@ import io.ringkernel.telemetry.LatencySnapshot;
  * <li>round trip {@code send().join()} through the public API, p50/p99/p99.9, with device-side
  * timestamps ({@code %globaltimer}) splitting it;</li>
  * <li>the same message through launch-per-message ({@code cuLaunchKernel} + {@code cuCtxSynchronize});</li>
- * <li>batched throughput with 64-byte requests and 32-byte replies, one kernel and one per producer;</li>
+ * <li>batched throughput with 64-byte requests and 32-byte replies, one kernel per producer, replies
+ * taken through a reply handler and through futures, and one-way for scale;</li>
  * <li>device memory per kernel.</li>
  * </ol>
  * Usage: {@code GpuBenchmark [report.md]}. Prints the report and writes it to the file if given.
@@ -43,6 +45,8 @@ public final class GpuBenchmark {
     private static final int ROUND_TRIPS = 100_000;
     /** Round trips whose fastest leg a leg is compared with (see legs()). */
     private static final int LEG_WINDOW = 1000;
+    /** Threads of the throughput legs' kernels (0: the backend's default); {@code -Dringkernel.bench.block-size}. */
+    private static final int THROUGHPUT_BLOCK = Integer.getInteger("ringkernel.bench.block-size", 0);
 
     private final StringBuilder report = new StringBuilder();
 
@@ -83,8 +87,13 @@ public final class GpuBenchmark {
             line("- device: %s", cuda.device().describe());
             roundTrip(cuda);
             baseline(cuda);
-            throughput(cuda, 1);
-            throughput(cuda, 4);
+            for (int producers : new int[] {1, 4, 8}) {
+                throughput(cuda, producers, Replies.HANDLER);
+                if (producers < 8) {
+                    throughput(cuda, producers, Replies.FUTURES);
+                }
+            }
+            throughput(cuda, 1, Replies.NONE);
             memoryPerKernel(cuda);
         }
         return 0;
@@ -213,14 +222,31 @@ public final class GpuBenchmark {
         }
     }
 
-    private void throughput(CudaBackend cuda, int producers) throws Exception {
+    /** How a throughput leg takes its replies. */
+    private enum Replies {
+        /** {@code sendBatch(messages)}: a future per message, joined. */
+        FUTURES("sendBatch of %d, a future per message"),
+        /** {@code sendBatch(messages, handler)}: every reply checked in the handler, one future per batch. */
+        HANDLER("sendBatch of %d with a reply handler"),
+        /** {@code tellBatch}: one-way, until the kernel has processed every message. */
+        NONE("tellBatch of %d, one-way (no replies)");
+
+        final String label;
+
+        Replies(String label) {
+            this.label = label;
+        }
+    }
+
+    private void throughput(CudaBackend cuda, int producers, Replies replies) throws Exception {
         line("");
         int batch = 4096;
         int perProducer = 2_000_000 / producers;
         List<RingKernel<ProbeRequest, ProbeResponse>> kernels = new ArrayList<>();
         for (int p = 0; p < producers; p++) {
-            kernels.add(cuda.createKernel(ProbeKernels.definition("tput-" + producers + "-" + p).capacity(16384)
-                    .batchSize(4096).build()));
+            RingKernelDefinition.Builder<ProbeRequest, ProbeResponse> def = ProbeKernels
+                    .definition("tput-" + replies + "-" + producers + "-" + p).capacity(16384).batchSize(4096);
+            kernels.add(cuda.createKernel((THROUGHPUT_BLOCK > 0 ? def.cudaBlockSize(THROUGHPUT_BLOCK) : def).build()));
         }
         kernels.forEach(k -> {
             k.launch();
@@ -232,19 +258,15 @@ public final class GpuBenchmark {
         }
         Thread[] threads = new Thread[producers];
         long[] ok = new long[producers];
+        DevicePasses[] passes = new DevicePasses[producers];
         for (int p = 0; p < producers; p++) {
             int id = p;
-            threads[p] = new Thread(() -> {
-                RingKernel<ProbeRequest, ProbeResponse> k = kernels.get(id);
-                List<CompletableFuture<ProbeResponse>> inFlight = null;
-                for (int sent = 0; sent < perProducer; sent += batch) {
-                    List<CompletableFuture<ProbeResponse>> next = k.sendBatch(msgs);
-                    if (inFlight != null) {
-                        ok[id] += check(inFlight);
-                    }
-                    inFlight = next;
-                }
-                ok[id] += check(inFlight);
+            RingKernel<ProbeRequest, ProbeResponse> k = kernels.get(id);
+            passes[p] = new DevicePasses(perProducer + batch);
+            threads[p] = new Thread(() -> ok[id] = switch (replies) {
+                case FUTURES -> viaFutures(k, msgs, perProducer);
+                case HANDLER -> viaHandler(k, msgs, perProducer, passes[id]);
+                case NONE -> oneWay(k, msgs, perProducer);
             });
         }
         long t0 = System.nanoTime();
@@ -259,13 +281,32 @@ public final class GpuBenchmark {
         for (long n : ok) {
             total += n;
         }
-        line("## Batched throughput, %d producer thread(s), one kernel each, sendBatch of %d, 64-byte requests / 32-byte replies",
-                producers, batch);
-        line("- %d replies checked in %.2f s: %.2f M msg/s", total, elapsed / 1e9, total / (elapsed / 1e9) / 1e6);
+        line("## Batched throughput, %d producer thread(s), one kernel each, " + replies.label
+                + ", 64-byte requests / 32-byte replies", producers, batch);
+        line("- %d %s in %.2f s: %.2f M msg/s", total, replies == Replies.NONE ? "messages processed" : "replies checked",
+                elapsed / 1e9, total / (elapsed / 1e9) / 1e6);
+        if (replies == Replies.HANDLER) {
+            line("- %s", DevicePasses.summary(passes));
+            line("- %s", DevicePasses.producers(passes));
+        }
         for (RingKernel<ProbeRequest, ProbeResponse> k : kernels) {
             k.terminate(Duration.ofSeconds(5));
             k.close();
         }
+    }
+
+    /** Sends batch after batch, checking one batch's replies while the next is in flight; returns the valid replies. */
+    private static long viaFutures(RingKernel<ProbeRequest, ProbeResponse> k, List<ProbeRequest> msgs, int count) {
+        long ok = 0;
+        List<CompletableFuture<ProbeResponse>> inFlight = null;
+        for (int sent = 0; sent < count; sent += msgs.size()) {
+            List<CompletableFuture<ProbeResponse>> next = k.sendBatch(msgs);
+            if (inFlight != null) {
+                ok += check(inFlight);
+            }
+            inFlight = next;
+        }
+        return ok + check(inFlight);
     }
 
     private static long check(List<CompletableFuture<ProbeResponse>> futures) {
@@ -276,6 +317,159 @@ public final class GpuBenchmark {
             }
         }
         return n;
+    }
+
+    /** {@link #viaFutures}'s pattern through the reply handler, which checks each reply against its request. */
+    private static long viaHandler(RingKernel<ProbeRequest, ProbeResponse> k, List<ProbeRequest> msgs, int count,
+            DevicePasses passes) {
+        AtomicLong bad = new AtomicLong();
+        long sent = 0;
+        CompletableFuture<Void> inFlight = null;
+        while (sent < count) {
+            int first = (int) sent;
+            long t0 = System.nanoTime();
+            CompletableFuture<Void> next = k.sendBatch(msgs, (index, reply, failure) -> {
+                if (failure != null || reply.valid() != 1 || reply.sequence() != msgs.get(index).sequence()) {
+                    bad.incrementAndGet();
+                } else {
+                    passes.add(first + index, reply);
+                }
+            });
+            long t1 = System.nanoTime();
+            sent += msgs.size();
+            if (inFlight != null) {
+                inFlight.join();
+            }
+            passes.producer(msgs.size(), t1 - t0, System.nanoTime() - t1);
+            inFlight = next;
+        }
+        long t1 = System.nanoTime();
+        inFlight.join();
+        passes.producer(0, 0, System.nanoTime() - t1);
+        return sent - bad.get();
+    }
+
+    /**
+     * The device's passes in a throughput leg, from the timestamps each reply carries: the messages
+     * one poll found share that poll's clock reading ({@code handledAt - deviceNanos}).
+     */
+    private static final class DevicePasses {
+
+        private final long[] seen;
+        private final int[] afterRead;
+        private final int[] read;
+        /** Host clock when the reply reached the handler minus the device clock when it was handled (offset unknown). */
+        private final long[] dispatched;
+        private long sending;
+        private long waiting;
+        private long sent;
+
+        DevicePasses(int messages) {
+            seen = new long[messages];
+            afterRead = new int[messages];
+            read = new int[messages];
+            dispatched = new long[messages];
+        }
+
+        void add(int at, ProbeResponse r) {
+            seen[at] = r.handledAt() - r.deviceNanos();
+            afterRead[at] = r.deviceNanos();
+            read[at] = r.pollNanos();
+            // One reply in 16: a clock read per reply would slow the dispatch this measures.
+            dispatched[at] = (at & 15) == 0 ? System.nanoTime() - r.handledAt() : Long.MAX_VALUE;
+        }
+
+        /** The producer's time in one round: in sendBatch (encode, claim, publish), then waiting for the batch before. */
+        void producer(int messages, long sendNanos, long waitNanos) {
+            sent += messages;
+            sending += sendNanos;
+            waiting += waitNanos;
+        }
+
+        static String producers(DevicePasses[] all) {
+            long sending = 0;
+            long waiting = 0;
+            long messages = 0;
+            for (DevicePasses d : all) {
+                sending += d.sending;
+                waiting += d.waiting;
+                messages += d.sent;
+            }
+            // The clocks' offset cancels against the fastest reply: what remains is how long replies waited on the host.
+            long fastest = Long.MAX_VALUE;
+            for (DevicePasses d : all) {
+                for (int i = 0; i < d.seen.length; i++) {
+                    if (d.seen[i] != 0) {
+                        fastest = Math.min(fastest, d.dispatched[i]);
+                    }
+                }
+            }
+            Histogram queued = new Histogram(3);
+            for (DevicePasses d : all) {
+                for (int i = 0; i < d.seen.length; i++) {
+                    if (d.seen[i] != 0 && d.dispatched[i] != Long.MAX_VALUE) {
+                        queued.recordValue(d.dispatched[i] - fastest);
+                    }
+                }
+            }
+            return String.format(Locale.ROOT, "producers: sendBatch %.0f ns a message (encode, claim, publish);"
+                    + " waiting for replies %.0f %% of their time; a reply reached the handler p50 %.1f us (p99 %.1f us)"
+                    + " later than the fastest after the device handled it", sending / (double) messages,
+                    100.0 * waiting / Math.max(1, sending + waiting), queued.getValueAtPercentile(50) / 1e3,
+                    queued.getValueAtPercentile(99) / 1e3);
+        }
+
+        static String summary(DevicePasses[] all) {
+            long passes = 0;
+            long messages = 0;
+            long busy = 0;
+            int largest = 0;
+            Histogram reads = new Histogram(3);
+            Histogram handled = new Histogram(3);
+            for (DevicePasses d : all) {
+                long[] s = d.seen.clone();
+                java.util.Arrays.sort(s);
+                int from = 0;
+                while (from < s.length && s[from] == 0) {
+                    from++;
+                }
+                int run = 0;
+                for (int i = from; i < s.length; i++) {
+                    if (i == from || s[i] != s[i - 1]) {
+                        passes++;
+                        run = 0;
+                    }
+                    largest = Math.max(largest, ++run);
+                }
+                messages += s.length - from;
+                busy += from < s.length ? s[s.length - 1] - s[from] : 0;
+                for (int i = 0; i < d.seen.length; i++) {
+                    if (d.seen[i] != 0) {
+                        reads.recordValue(Math.max(0, d.read[i]));
+                        handled.recordValue(Math.max(0, d.afterRead[i]));
+                    }
+                }
+            }
+            return String.format(Locale.ROOT, "device, from the replies' timestamps: %d polls that found messages, %.1f messages"
+                    + " each (largest %d), one every %.2f us per kernel; a poll's read p50 %.2f us; a message handled"
+                    + " p50 %.2f us (p99 %.2f us) after its poll's read returned",
+                    passes, messages / (double) Math.max(1, passes), largest, busy / 1e3 / Math.max(1, passes),
+                    reads.getValueAtPercentile(50) / 1e3, handled.getValueAtPercentile(50) / 1e3,
+                    handled.getValueAtPercentile(99) / 1e3);
+        }
+    }
+
+    /** One-way batches; returns once the kernel has processed all (the device's count, published with its polls). */
+    private static long oneWay(RingKernel<ProbeRequest, ProbeResponse> k, List<ProbeRequest> msgs, int count) {
+        long sent = 0;
+        while (sent < count) {
+            sent += k.tellBatch(msgs);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (k.telemetry().processed() < sent && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        return Math.min(sent, k.telemetry().processed());
     }
 
     private void memoryPerKernel(CudaBackend cuda) {
