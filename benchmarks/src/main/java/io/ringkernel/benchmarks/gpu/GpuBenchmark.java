@@ -31,7 +31,7 @@ import io.ringkernel.telemetry.LatencySnapshot;
  * <ol>
  * <li>cold start (compile + load + launch) and cached start (CUBIN from the disk cache) of a ring kernel;</li>
  * <li>round trip {@code send().join()} through the public API, p50/p99/p99.9, with device-side
- * timestamps ({@code %globaltimer}) splitting it;</li>
+ * timestamps ({@code %globaltimer}) splitting it, and {@code send()} alone in a pass of its own;</li>
  * <li>the same message through launch-per-message ({@code cuLaunchKernel} + {@code cuCtxSynchronize});</li>
  * <li>batched throughput with 64-byte requests and 32-byte replies, one kernel per producer, replies
  * taken through a reply handler and through futures, and one-way for scale;</li>
@@ -45,6 +45,8 @@ public final class GpuBenchmark {
     private static final int ROUND_TRIPS = 100_000;
     /** Round trips whose fastest leg a leg is compared with (see legs()). */
     private static final int LEG_WINDOW = 1000;
+    /** Round trips that time send() alone. */
+    private static final int SEND_SAMPLES = 20_000;
     /** Threads of the throughput legs' kernels (0: the backend's default); {@code -Dringkernel.bench.block-size}. */
     private static final int THROUGHPUT_BLOCK = Integer.getInteger("ringkernel.bench.block-size", 0);
 
@@ -171,6 +173,19 @@ public final class GpuBenchmark {
             line("- device: poll read that found the message (PCIe read of the slot): %s", percentiles(poll));
             line("- device: from that read's return to the handler: %s", percentiles(dev));
             legs(sent, pollIssued, handled, joined);
+            // A pass of its own, so that the clock read between send() and join() stays out of the round trips above.
+            Histogram sending = new Histogram(60_000_000_000L, 3);
+            for (int i = 0; i < SEND_SAMPLES; i++) {
+                words[0] = i;
+                ProbeRequest q = ProbeKernels.request(i, words);
+                long t0 = System.nanoTime();
+                CompletableFuture<ProbeResponse> f = k.send(q);
+                long t1 = System.nanoTime();
+                f.join();
+                sending.recordValue(t1 - t0);
+            }
+            line("- send() itself (encode, claim, reply-table entry, slot stores; host clock), %d more round trips: %s",
+                    SEND_SAMPLES, percentiles(sending));
             LatencySnapshot l = k.telemetry().latency();
             line("- the kernel's own latency telemetry (request published to reply dispatched by the host), warm-up included:"
                     + " p50=%.2f us p99=%.2f us", l.p50() / 1e3, l.p99() / 1e3);
