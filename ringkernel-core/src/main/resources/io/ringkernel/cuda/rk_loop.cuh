@@ -10,7 +10,8 @@
 //     then publish the indices the host uses for flow control and telemetry, fenced after the
 //     replies, while the next poll's reads are in flight.
 // While requests come one at a time, warp 0 alone polls and handles them (rk_sprint), without block
-// barriers and without the run word's line in most reads. When a burst comes the block takes over
+// barriers and without the run word's line in most reads, its first read after a reply paced to
+// land after the caller's next request. When a burst comes the block takes over
 // and reads a window of slots per round trip, doubling it while the burst fills it, so a burst
 // costs one PCIe read latency per window instead of per message.
 //
@@ -458,20 +459,37 @@ __device__ __forceinline__ bool rk_sprint_answer(const rk_params& p, uint32_t* i
     return true;
 }
 
+// Pacing of rk_sprint's first read after a reply. A caller answers a reply with its next request
+// after a turnaround of its own, and a read that reaches host memory before that request has landed
+// finds nothing and costs a whole read more (1.25 us on the H100). So that read waits `delay` after
+// the reply: longer by RK_SPRINT_DELAY_UP when it missed and the read after it found the request,
+// shorter by RK_SPRINT_DELAY_DOWN when it found it (about one miss in ten), and shorter by
+// RK_SPRINT_DELAY_UP when a later read found it (requests further apart, where waiting only shifts
+// the reads: a stage in a chain of kernels, whose next request comes after the whole chain); at
+// most about one read (RK_SPRINT_DELAY_MAX).
+#define RK_SPRINT_DELAY_UP 40
+#define RK_SPRINT_DELAY_DOWN 4
+#define RK_SPRINT_DELAY_MAX 1500
+// After this many replies in a row whose next request the first read found, that read goes out at
+// once instead: if it finds the next request, it was there before the reply (a burst, for block passes).
+#define RK_SPRINT_PROBE_EVERY 16
+
 /**
  * Warp 0 of a kernel that polls the host ring alone, while requests come one at a time. A block pass
  * polls with the block, then handles the window on its warps, then writes the replies, with a block
  * barrier between each. Here the warp reads the next slot, handles what it finds and writes the
  * reply itself, with warp synchronisation only, and the run word rides along with every
  * RK_SPRINT_RUN_EVERY-th read instead of every one. Messages are handled one at a time, in order,
- * so per-key order and the order of what a handler sends hold as in block passes. (Two reads in
- * flight half a read apart were tried: reads of the same lines of host memory do not overlap on the
- * H100, each took twice as long, so the wait for a read did not shrink.)
+ * so per-key order and the order of what a handler sends hold as in block passes. The first read
+ * after a reply is paced by `delay` (RK_SPRINT_DELAY_*). (Two reads in flight half a read apart were
+ * tried: reads of the same lines of host memory do not overlap on the H100, each took twice as
+ * long, so the wait for a read did not shrink.)
  *
  * Returns, with `window` for the next block pass, when the run word differs from `command` (1),
- * when two reads in a row found a request (2: a burst, which block passes read in windows; the
- * second request is left to them), or when the host terminated the kernel while it waited for
- * reply room (`abort` set, the reply lost as in a block pass).
+ * when a read issued at once after a reply, or right after a message that asked for no reply (a
+ * one-way message, a request handed on), found the next one (2: a burst, which block passes read in
+ * windows; that message is left to them), or when the host terminated the kernel while it waited
+ * for reply room (`abort` set, the reply lost as in a block pass).
  */
 template <typename Publish>
 __device__ __forceinline__ void rk_sprint(const rk_params& p, uint32_t* req, uint32_t* resp,
@@ -481,7 +499,7 @@ __device__ __forceinline__ void rk_sprint(const rk_params& p, uint32_t* req, uin
                                           uint64_t command, uint64_t& resp_next, uint64_t& resp_limit, rk_pass& pass,
                                           uint64_t& last_beat, uint64_t& beats, rk_links* links, uint64_t& next_seq,
                                           uint32_t& failed, uint32_t& error_code, uint64_t& error_seq, uint32_t& abort,
-                                          uint32_t& window, Publish& publish) {
+                                          uint32_t& window, uint32_t& delay, Publish& publish) {
     const uint32_t lane = threadIdx.x;
     const uint32_t rw = p.request_words;
     const uint64_t capacity = 1ull << p.capacity_log2;
@@ -489,9 +507,19 @@ __device__ __forceinline__ void rk_sprint(const rk_params& p, uint32_t* req, uin
     const uint64_t slots = p.requests + RK_RING_SLOTS;
     uint64_t seq = next_seq;
     uint32_t reads = 0;
-    bool found = false;  // the last read found a request
+    uint64_t answered = 0;  // when the last reply was written; 0 before the first
+    uint32_t since = 0;     // reads since then that found nothing
+    uint32_t hits = 0;      // replies in a row whose next request the first read after them found
+    bool found = false;     // the last read found a message
     uint32_t hand_over = 0;
     while (hand_over == 0) {
+        const bool first = answered != 0 && since == 0;
+        const bool probe = first && hits >= RK_SPRINT_PROBE_EVERY;
+        if (first && !probe) {
+            const uint64_t at = answered + delay;
+            while (rk_now() < at) {
+            }
+        }
         const bool with_run = reads++ % RK_SPRINT_RUN_EVERY == 0;
         const uint64_t issued = rk_now();
         uint64_t v = 0;
@@ -509,9 +537,21 @@ __device__ __forceinline__ void rk_sprint(const rk_params& p, uint32_t* req, uin
         const uint64_t seen = __shfl_sync(0xffffffffu, rk_now(), 0);
         if (with_run && run != command) {
             hand_over = 1;
-        } else if (complete && found) {
+        } else if (complete && (probe || (found && answered == 0))) {
+            // Found at once after a reply, or right after a message that asked for none: a burst.
             hand_over = 2;
         } else if (complete) {
+            if (first) {
+                hits++;
+                delay = delay > RK_SPRINT_DELAY_DOWN ? delay - RK_SPRINT_DELAY_DOWN : 0;
+            } else {
+                if (answered != 0 && since == 1 && hits < RK_SPRINT_PROBE_EVERY) {
+                    delay = min(delay + RK_SPRINT_DELAY_UP, (uint32_t) RK_SPRINT_DELAY_MAX);
+                } else if (answered != 0 && since > 1) {
+                    delay = delay > RK_SPRINT_DELAY_UP ? delay - RK_SPRINT_DELAY_UP : 0;
+                }
+                hits = 0;
+            }
             if (lane < rw) {
                 req[lane] = (uint32_t) v;
             }
@@ -534,6 +574,16 @@ __device__ __forceinline__ void rk_sprint(const rk_params& p, uint32_t* req, uin
             if (lane == RK_PUBLISHER) {
                 pass = {true, 0, 1, seq, resp_next};
             }
+            // Paced are only the reads after a reply to the host: after a one-way message, or a request
+            // handed on down a chain, the next request does not answer anything of ours.
+            const uint32_t flags = req[0];
+            answered = (flags & RK_FLAG_REPLY) && !(flags & RK_FLAG_SKIP) ? __shfl_sync(0xffffffffu, rk_now(), 0) : 0;
+            since = 0;
+            if (answered == 0) {
+                hits = 0;
+            }
+        } else if (answered != 0) {
+            since++;
         }
         found = complete;
         if (lane == 0) {
@@ -735,6 +785,7 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
     bool sprinted = false;      // the last pass was warp 0's sprint: the next reads the command
     bool idle = false;          // the last block pass found nothing: a sprint may follow
     uint32_t window = 1;
+    uint32_t sprint_delay = 0;  // warp 0: rk_sprint's pacing of its first read after a reply, kept across sprints
     uint32_t cur = 0;
     uint32_t src = 0;          // the source polled by window, or picked by the last probe
     uint32_t next_probe = 0;   // where the next probe starts looking, for fairness
@@ -873,7 +924,7 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
                               state_scratch,
 #endif
                               last_command, resp_next, resp_limit, pass, last_beat, beats, links, s_seq[0], s_failed,
-                              s_error_code, s_error_seq, s_abort, s_window, publish_pass);
+                              s_error_code, s_error_seq, s_abort, s_window, sprint_delay, publish_pass);
                 }
                 if (tid == 0) {
                     s_resp_next = resp_next;
