@@ -1,13 +1,18 @@
 package io.ringkernel;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
 import io.ringkernel.layout.ElementType;
 import io.ringkernel.layout.LayoutField;
 import io.ringkernel.layout.MessageLayout;
-import io.ringkernel.ring.MessageRing;
 
 /**
- * Writes one message's fields straight into a claimed ring slot, with no allocation: the
- * zero-garbage path for hot loops. Obtain one per producer thread from
+ * Writes one message's fields for a claimed ring slot, with no allocation: the zero-garbage path
+ * for hot loops. The fields go into a buffer the flyweight owns, and {@code commit} copies it into
+ * the slot at once: stored field by field into the slot, they would pull the slot's lines back and
+ * forth between this thread and a consumer polling it. Obtain one per producer thread from
  * {@link RingKernel#newFlyweight()}, look fields up once with {@link #field(String)}, then per
  * message {@code claim → put… → commit}.
  *
@@ -20,12 +25,13 @@ public final class MessageFlyweight {
 
     private final MessageLayout<?> layout;
     private final Object owner;
-    private MessageRing ring;
+    private final ByteBuffer message;
     private long sequence = -1;
 
     MessageFlyweight(MessageLayout<?> layout, Object owner) {
         this.layout = layout;
         this.owner = owner;
+        this.message = ByteBuffer.allocate(Math.max(4, (layout.size() + 3) & ~3)).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
@@ -46,14 +52,23 @@ public final class MessageFlyweight {
         return layout.field(name);
     }
 
-    /** Positions this flyweight on a claimed, cleared slot. For ring kernel implementations. */
-    public void wrap(Object kernel, MessageRing target, long claimedSequence) {
+    /** Positions this flyweight on a claimed slot, with every field zero. For ring kernel implementations. */
+    public void wrap(Object kernel, long claimedSequence) {
         checkOwner(kernel);
         if (sequence >= 0) {
             throw new IllegalStateException("flyweight already holds a claimed slot; commit or abort it first");
         }
-        this.ring = target;
+        Arrays.fill(message.array(), (byte) 0);
         this.sequence = claimedSequence;
+    }
+
+    /**
+     * The message written so far, as the layout's little-endian struct bytes from index 0, for the
+     * ring kernel implementation to publish; owned by this flyweight and overwritten by the next message.
+     */
+    public ByteBuffer written(Object kernel) {
+        checkOwner(kernel);
+        return message;
     }
 
     /** Releases the slot position after commit or abort and returns it. For ring kernel implementations. */
@@ -64,7 +79,6 @@ public final class MessageFlyweight {
         }
         long s = sequence;
         sequence = -1;
-        ring = null;
         return s;
     }
 
@@ -145,15 +159,11 @@ public final class MessageFlyweight {
     }
 
     private void putBits(int offset, int bytes, long bits) {
-        for (int i = 0; i < bytes; ) {
-            int chunk = (offset + i) >>> 2;
-            int shift = ((offset + i) & 3) * 8;
-            int take = Math.min(bytes - i, 4 - ((offset + i) & 3));
-            long mask = take == 4 ? 0xFFFF_FFFFL : ((1L << (take * 8)) - 1) << shift;
-            int old = take == 4 ? 0 : ring.getPayloadChunk(sequence, chunk);
-            long part = ((bits >>> (i * 8)) << shift) & mask;
-            ring.putPayloadChunk(sequence, chunk, (int) ((old & ~mask) | part));
-            i += take;
+        switch (bytes) {
+            case 1 -> message.put(offset, (byte) bits);
+            case 2 -> message.putShort(offset, (short) bits);
+            case 4 -> message.putInt(offset, (int) bits);
+            default -> message.putLong(offset, bits);
         }
     }
 

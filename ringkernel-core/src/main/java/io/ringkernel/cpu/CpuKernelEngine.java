@@ -433,7 +433,7 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
 
         private void publishReply(long correlation, int status) {
             long seq;
-            while ((seq = responses.tryClaim(1, null)) == MessageRing.FULL) {
+            while ((seq = responses.tryClaimSingleProducer()) == MessageRing.FULL) {
                 if (channel.drainReplies(batch) == 0) {
                     Thread.yield();
                 }

@@ -1,5 +1,10 @@
 package io.ringkernel.memory;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 /**
  * A bounds-checked view of native memory: off-heap memory from {@link NativeMemory#allocate} or
  * memory owned by a native library (for example pinned, device-mapped host memory from the CUDA
@@ -89,11 +94,6 @@ public final class MemoryRegion {
         NativeMemory.putLongPlain(address + offset, value);
     }
 
-    public void putLongOpaque(long offset, long value) {
-        checkAligned(offset);
-        NativeMemory.putLongOpaque(address + offset, value);
-    }
-
     public void putLongRelease(long offset, long value) {
         checkAligned(offset);
         NativeMemory.putLongRelease(address + offset, value);
@@ -160,43 +160,79 @@ public final class MemoryRegion {
     }
 
     /**
-     * Stores {@code words} 64-bit words {@code (tag << 32) | chunk} at {@code offset}: chunk {@code i}
-     * is the little-endian int at {@code source[sourceOffset + 4i]} for {@code i < chunks}, else 0.
-     * Each word is single-copy atomic (opaque); the last is a release store, so a reader that sees
-     * it with acquire sees everything written before. One bounds check for the whole range.
+     * Copies {@code count} 64-bit words from {@code source[from ..]} to {@code offset}, after a
+     * release fence: whatever the caller wrote before is visible to a reader that reads any of the
+     * words with acquire. Each word is single-copy atomic ({@code Unsafe.copyMemory} moves aligned
+     * memory in whole 8-byte units), in no particular order between words, and in wide stores: a
+     * reader polling the destination takes a line from the writer's core once, where word-by-word
+     * stores let it take the line back between two words (docs/performance.md has the measurements).
      */
-    public void putTaggedWordsRelease(long offset, int words, long tag, java.nio.ByteBuffer source, int sourceOffset,
-            int chunks) {
+    public void putWordsRelease(long offset, long[] source, int from, int count) {
         checkAligned(offset);
-        check(offset, 8L * words);
-        long at = address + offset;
-        long high = tag << 32;
-        int last = words - 1;
-        for (int i = 0; i < last; i++) {
-            long chunk = i < chunks ? source.getInt(sourceOffset + 4 * i) & 0xFFFF_FFFFL : 0;
-            NativeMemory.putLongOpaque(at + 8L * i, high | chunk);
-        }
-        long chunk = last < chunks ? source.getInt(sourceOffset + 4 * last) & 0xFFFF_FFFFL : 0;
-        NativeMemory.putLongRelease(at + 8L * last, high | chunk);
+        check(offset, 8L * count);
+        java.util.Objects.checkFromIndexSize(from, count, source.length);
+        VarHandle.releaseFence();
+        NativeMemory.copyFromArray(source, LONG_BASE + 8L * from, address + offset, 8L * count);
     }
 
     /**
      * Copies the low halves of {@code words} 64-bit words at {@code offset} into {@code target} as
-     * little-endian ints, if every word's high half equals {@code tag}. Reads with acquire, the last
-     * word first, so an unpublished slot is rejected after one load.
+     * little-endian ints, if every word's high half equals {@code tag}. The last word is read first,
+     * with acquire, so an unpublished slot is rejected after one load and the other words, read
+     * after it, need no ordering of their own: each carries its tag, so a word of an older or a
+     * half-written slot fails the check in whatever order the writer's words land (a bulk copy from
+     * the host, a GPU warp's stores).
      *
+     * @param words an even number
      * @return whether every word carried the tag; if not, {@code target} may hold part of the words
      */
-    public boolean getTaggedWordsAcquire(long offset, int words, long tag, java.nio.ByteBuffer target) {
+    public boolean getTaggedWordsAcquire(long offset, int words, long tag, ByteBuffer target) {
         checkAligned(offset);
         check(offset, 8L * words);
         long at = address + offset;
-        for (int i = words - 1; i >= 0; i--) {
-            long word = NativeMemory.getLongAcquire(at + 8L * i);
-            if ((word >>> 32) != tag) {
+        long lastWord = NativeMemory.getLongAcquire(at + 8L * (words - 1));
+        if ((lastWord >>> 32) != tag) {
+            return false;
+        }
+        if (!target.hasArray()) {
+            for (int i = words - 1; i >= 0; i--) {
+                long word = i == words - 1 ? lastWord : NativeMemory.getLongPlain(at + 8L * i);
+                if ((word >>> 32) != tag) {
+                    return false;
+                }
+                target.putInt(4 * i, (int) word);
+            }
+            return true;
+        }
+        byte[] array = target.array();
+        int base = target.arrayOffset();
+        java.util.Objects.checkFromIndexSize(base, 4 * words, array.length);
+        for (int i = 0; i < words; i += 2) {
+            long lo = NativeMemory.getLongPlain(at + 8L * i);
+            long hi = i + 1 == words - 1 ? lastWord : NativeMemory.getLongPlain(at + 8L * i + 8);
+            if (((lo >>> 32) != tag) | ((hi >>> 32) != tag)) {
                 return false;
             }
-            target.putInt(4 * i, (int) word);
+            LONG_LE.set(array, base + 4 * i, (lo & LOW) | (hi << 32));
+        }
+        return true;
+    }
+
+    /**
+     * Whether the {@code words} 64-bit words at {@code offset} all carry {@code tag} in their high
+     * half; the last word is read first, with acquire (as {@link #getTaggedWordsAcquire}).
+     */
+    public boolean hasTaggedWordsAcquire(long offset, int words, long tag) {
+        checkAligned(offset);
+        check(offset, 8L * words);
+        long at = address + offset;
+        if ((NativeMemory.getLongAcquire(at + 8L * (words - 1)) >>> 32) != tag) {
+            return false;
+        }
+        for (int i = words - 2; i >= 0; i--) {
+            if ((NativeMemory.getLongPlain(at + 8L * i) >>> 32) != tag) {
+                return false;
+            }
         }
         return true;
     }
@@ -208,6 +244,10 @@ public final class MemoryRegion {
     }
 
     private static final long FLOAT_BASE = NativeMemory.arrayBaseOffset(float[].class);
+    private static final long LONG_BASE = NativeMemory.arrayBaseOffset(long[].class);
+    private static final long LOW = 0xFFFF_FFFFL;
+    /** Two little-endian chunks of a heap buffer's array as one long, bounds-checked. */
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private void checkAligned(long offset) {
         check(offset, 8);

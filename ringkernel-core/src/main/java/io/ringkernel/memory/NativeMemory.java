@@ -17,11 +17,11 @@ import sun.misc.Unsafe;
  * {@code jdk.internal.misc.Unsafe}). Every other class goes through {@link MemoryRegion}, which
  * checks bounds.
  *
- * <p>Ordering is named in each method: {@code Plain} (no ordering), {@code Opaque} (a single
- * 64-bit access that is never torn nor hoisted out of a loop), {@code Acquire} (LoadLoad +
+ * <p>Ordering is named in each method: {@code Plain} (no ordering), {@code Acquire} (LoadLoad +
  * LoadStore after), {@code Release} (LoadStore + StoreStore before). On x86-64 acquire loads and
  * release stores compile to plain moves; the names document the protocol and keep the JIT from
- * reordering.
+ * reordering. Bulk copies ({@link #copyFromArray}) move aligned memory in single-copy atomic 8-byte
+ * units, as {@code Unsafe.copyMemory} specifies.
  *
  * <p>Allocation through {@link #allocate(long, long)} is counted so tests can prove that every
  * byte allocated was freed ({@link #allocatedBytes()} vs {@link #freedBytes()}).
@@ -98,11 +98,6 @@ public final class NativeMemory {
 
     static void putLongPlain(long address, long value) {
         UNSAFE.putLong(address, value);
-    }
-
-    static void putLongOpaque(long address, long value) {
-        // Aligned 64-bit stores are single-copy atomic; the ordered store keeps the JIT from merging or dropping it.
-        UNSAFE.putOrderedLong(null, address, value);
     }
 
     static void putLongRelease(long address, long value) {

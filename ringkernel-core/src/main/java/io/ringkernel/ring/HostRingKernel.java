@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -58,6 +57,11 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
 
     /** Replies of a burst per read of the latency clock (a power of two). */
     private static final int CLOCK_EVERY = 16;
+    /** Layout of a reply-table entry in {@code Session.entries}. */
+    private static final int ENTRY_WORDS = 4;
+    private static final int SENT = 0;
+    private static final int CORRELATION = 1;
+    private static final int INDEX = 2;
     private static final ThreadLocal<ByteBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
 
     private final RingKernelDefinition<I, O> definition;
@@ -96,6 +100,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     private volatile String lastError;
     private long processedBefore;
     private long failedOnDeviceBefore;
+    private long completedBefore;
     private long lastBeat = Long.MIN_VALUE;
     private long lastBeatSeenNanos;
 
@@ -320,6 +325,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             processedBefore += old.control.consumed() + old.control.linkConsumed();
             failedOnDeviceBefore += old.control.failed();
             old.free();
+            completedBefore += old.drain.completed();
             session = null;
         }
     }
@@ -460,7 +466,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     /** Whether {@code thread} is dispatching this kernel's replies now. */
     boolean isDrainingReplies(Thread thread) {
         Session s = session;
-        return s != null && s.drainer == thread;
+        return s != null && s.drain.isHeldBy(thread);
     }
 
     /** The number of the current session, which forwarded requests carry back ({@link KernelRoutes#originOf}). */
@@ -475,7 +481,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
      */
     private Session owner(long correlation, int epoch) {
         Session s = session;
-        if (s == null || s.epoch != epoch || s.correlations[(int) (correlation & s.pendingMask)] != correlation) {
+        if (s == null || s.epoch != epoch || s.correlationOf((int) (correlation & s.pendingMask)) != correlation) {
             return null;
         }
         return s;
@@ -591,8 +597,10 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                 // One clock read per run: a batch's latency counts from when its run was published.
                 long sent = System.nanoTime();
                 for (int j = 0; j < k; j++) {
-                    s.publishInRun(first[0] + j, sink.target(i + j), i + j, sent, scratch, (i + j) * requestStride);
+                    s.expectReply(first[0] + j, sink.target(i + j), i + j, sent);
                 }
+                s.requests.publishRun(first[0], k, MessageRing.FLAG_REPLY, scratch, i * requestStride, requestStride,
+                        requestChunks);
                 s.failIfStopped(first[0], k);
                 accepted.add(k);
                 i += k;
@@ -623,9 +631,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                     dropped.add(n - i - 1);
                     return i;
                 }
-                for (int j = 0; j < k; j++) {
-                    s.requests.publish(first[0] + j, 0, first[0] + j, 0, scratch, (i + j) * requestStride, requestChunks);
-                }
+                s.requests.publishRun(first[0], k, 0, scratch, i * requestStride, requestStride, requestChunks);
                 accepted.add(k);
                 i += k;
             }
@@ -664,8 +670,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             if (seq == MessageRing.FULL) {
                 return false;
             }
-            s.requests.clearClaimed(seq);
-            flyweight.wrap(this, s.requests, seq);
+            flyweight.wrap(this, seq);
             return true;
         } finally {
             s.exit();
@@ -690,8 +695,9 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             throw new IllegalStateException("kernel '" + id() + "' was closed while a slot was claimed");
         }
         try {
+            ByteBuffer written = flyweight.written(this);
             long seq = flyweight.unwrap(this);
-            s.requests.publishWritten(seq, flags, seq, 0);
+            s.requests.publish(seq, flags, seq, 0, written, 0, requestChunks);
         } finally {
             s.exit();
         }
@@ -791,21 +797,31 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         if (s == null) {
             return;
         }
-        KernelRoutes r = routes;
-        long spin = definition.replySpin().toNanos();
-        long lastReply = System.nanoTime();
-        int spins = 0;
-        while (!batch.isDone()) {
-            int drained = r != null ? r.helpDrain() : s.helpDrain();
-            if (drained > 0) {
-                spins = 0;
-                lastReply = System.nanoTime();
-            } else {
-                if ((++spins & 63) == 0 && System.nanoTime() - lastReply > spin) {
-                    return;
+        // Entered once for the whole wait, not per poll (two atomic updates each); the wait ends
+        // when the session stops being live, so closing it is not held up.
+        if (!s.enter()) {
+            return;
+        }
+        try {
+            KernelRoutes r = routes;
+            int limit = definition.batchSize();
+            long spin = definition.replySpin().toNanos();
+            long lastReply = System.nanoTime();
+            int spins = 0;
+            while (!batch.isDone() && s.live) {
+                int drained = r != null ? r.helpDrain() : s.drainReplies(limit);
+                if (drained > 0) {
+                    spins = 0;
+                    lastReply = System.nanoTime();
+                } else {
+                    if ((++spins & 63) == 0 && System.nanoTime() - lastReply > spin) {
+                        return;
+                    }
+                    Thread.onSpinWait();
                 }
-                Thread.onSpinWait();
             }
+        } finally {
+            s.exit();
         }
     }
 
@@ -817,7 +833,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         Session s = session;
         KernelRoutes r = routes;
         Thread me = Thread.currentThread();
-        if (s != null && (s.drainer == me || r != null && r.isDrainingReplies(me))) {
+        if (s != null && (s.drain.isHeldBy(me) || r != null && r.isDrainingReplies(me))) {
             // In a network, callbacks of forwarded requests run on the draining thread of the kernel that answered.
             throw new IllegalStateException("blocking on a reply of kernel '" + id() + "' inside a reply callback"
                     + " would deadlock; compose with thenCompose/thenApply instead");
@@ -834,6 +850,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         int respDepth = 0;
         long processed = processedBefore;
         long deviceFailed = failedOnDeviceBefore;
+        long completedReplies = completedBefore + completed.sum();
         long heartbeatAge = -1;
         KernelState st = state;
         if (s != null && s.enter()) {
@@ -842,6 +859,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                 respDepth = s.responses.depth();
                 processed += s.control.consumed() + s.control.linkConsumed();
                 deviceFailed += s.control.failed();
+                completedReplies += s.drain.completed();
                 if (st.isRunning()) {
                     heartbeatAge = heartbeatAge(s.control.heartbeat());
                 }
@@ -850,7 +868,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             }
         }
         return new KernelTelemetry(id(), backend, device, st, reqDepth, definition.capacity(), respDepth,
-                definition.capacity(), accepted.sum(), processed, completed.sum(), deviceFailed + failedOnHost.sum(),
+                definition.capacity(), accepted.sum(), processed, completedReplies, deviceFailed + failedOnHost.sum(),
                 rejected.sum(), dropped.sum(), latencySnapshot(), heartbeatAge, lastError);
     }
 
@@ -896,8 +914,8 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         /** Why the session stopped (its first failure sweep's cause), written before that sweep sets {@link #stopped}. */
         volatile Throwable stopCause;
         volatile boolean failed;
-        volatile Thread drainer;
-        final AtomicBoolean draining = new AtomicBoolean();
+        /** Who dispatches replies now; padded, as the dispatching thread writes it for every reply. */
+        final DrainFlag drain = new DrainFlag();
         /** Callers spinning on a reply that take replies from the ring themselves (see {@link #callersWaiting()}). */
         final AtomicInteger waiting = new AtomicInteger();
         MessageRing requests;
@@ -905,12 +923,13 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         ControlBlock control;
         final int epoch;
         final AtomicReferenceArray<ReplyTarget<O>> pending;
-        /** Each entry's message index within its batch (for {@link BatchReplies}), written before the entry's target. */
-        final int[] batchIndex;
-        /** The correlation id each reply-table entry was last used for (written before the entry's target). */
-        final long[] correlations;
+        /**
+         * Per reply-table entry, {@link #ENTRY_WORDS} longs written before the entry's target: when the
+         * request was sent, the correlation id the entry was last used for, and the message's index
+         * within its batch (for {@link BatchReplies}). One array, so an entry is one cache line.
+         */
+        final long[] entries;
         final AtomicReferenceArray<Throwable> errors;
-        final long[] sendNanos;
         final int pendingMask;
         final MessageRing.ClaimGuard replyGuard;
         final ByteBuffer replyScratch;
@@ -919,11 +938,9 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             this.engine = engine;
             this.epoch = epoch;
             int table = definition.capacity() * 2;
-            this.correlations = new long[table];
+            this.entries = new long[table * ENTRY_WORDS];
             this.pending = new AtomicReferenceArray<>(table);
             this.errors = new AtomicReferenceArray<>(table);
-            this.sendNanos = new long[table];
-            this.batchIndex = new int[table];
             this.pendingMask = table - 1;
             this.replyGuard = this::entriesFree;
             this.replyScratch = ByteBuffer.allocate(definition.responseSlotWords() * 4).order(ByteOrder.LITTLE_ENDIAN);
@@ -1051,24 +1068,25 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             return k;
         }
 
-        /** Sends one request: {@link #publishInRun}, then {@link #failIfStopped}. */
+        /** Sends one request: {@link #expectReply}, publish, then {@link #failIfStopped}. */
         void publishRequest(long seq, ReplyTarget<O> target, int index, long sent, ByteBuffer payload, int offset) {
-            publishInRun(seq, target, index, sent, payload, offset);
+            expectReply(seq, target, index, sent);
+            requests.publish(seq, MessageRing.FLAG_REPLY, seq, 0, payload, offset, requestChunks);
             failIfStopped(seq, 1);
         }
 
         /**
-         * Records what waits for request {@code seq}'s reply, then publishes the request. The entry
-         * is stored with release only: the slot's publication comes after it, so whoever sees the
-         * reply finds it. A run of these must end with {@link #failIfStopped}.
+         * Records what waits for request {@code seq}'s reply; the request must be published after
+         * it (its publication releases the entry, so whoever sees the reply finds it) and the run of
+         * requests end with {@link #failIfStopped}.
          */
-        void publishInRun(long seq, ReplyTarget<O> target, int index, long sent, ByteBuffer payload, int offset) {
+        void expectReply(long seq, ReplyTarget<O> target, int index, long sent) {
             int idx = (int) (seq & pendingMask);
-            sendNanos[idx] = sent;
-            correlations[idx] = seq;
-            batchIndex[idx] = index;
+            int e = idx * ENTRY_WORDS;
+            entries[e + SENT] = sent;
+            entries[e + CORRELATION] = seq;
+            entries[e + INDEX] = index;
             pending.setRelease(idx, target);
-            requests.publish(seq, MessageRing.FLAG_REPLY, seq, 0, payload, offset, requestChunks);
         }
 
         /**
@@ -1087,6 +1105,14 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             }
         }
 
+        long correlationOf(int idx) {
+            return entries[idx * ENTRY_WORDS + CORRELATION];
+        }
+
+        int batchIndexOf(int idx) {
+            return (int) entries[idx * ENTRY_WORDS + INDEX];
+        }
+
         int pendingCount() {
             int n = 0;
             for (int i = 0; i <= pendingMask; i++) {
@@ -1102,7 +1128,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             if (t != null) {
                 errors.set(idx, null);
                 failedOnHost.increment();
-                t.failReply(batchIndex[idx], cause);
+                t.failReply(batchIndexOf(idx), cause);
                 return true;
             }
             return false;
@@ -1190,16 +1216,13 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
          */
         @Override
         public int drainReplies(int limit) {
-            if (draining.get() || !responses.isPublished(responses.consumerIndex())
-                    || !draining.compareAndSet(false, true)) {
+            if (drain.isHeld() || !responses.isPublished(responses.consumerIndex()) || !drain.tryAcquire()) {
                 return 0;
             }
-            drainer = Thread.currentThread();
             try {
                 return drainLocked(limit);
             } finally {
-                drainer = null;
-                draining.setRelease(false);
+                drain.release();
             }
         }
 
@@ -1240,13 +1263,13 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
          */
         void complete(long correlation, int status, ByteBuffer r, long now, boolean drained) {
             int idx = (int) (correlation & pendingMask);
-            long sent = sendNanos[idx];
+            long sent = entries[idx * ENTRY_WORDS + SENT];
             Throwable error = status == MessageRing.STATUS_OK ? null : errors.getAndSet(idx, null);
             ReplyTarget<O> t = pending.getAndSet(idx, null);
             if (t == null) {
                 return;
             }
-            int index = batchIndex[idx];
+            int index = batchIndexOf(idx);
             long nanos = Math.max(0, now - sent);
             if (drained) {
                 drainedLatency.recordValue(nanos);
@@ -1262,7 +1285,11 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                     t.failReply(index, new KernelFailedException("kernel '" + id() + "' sent an undecodable reply", e));
                     return;
                 }
-                completed.increment();
+                if (drained) {
+                    drain.countCompleted();
+                } else {
+                    completed.increment();
+                }
                 t.completeReply(index, value);
             } else {
                 String detail = error != null ? error.toString() : "device error code " + r.getInt(12);

@@ -1,6 +1,9 @@
 package io.ringkernel.ring;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 import io.ringkernel.memory.MemoryRegion;
 
@@ -31,15 +34,17 @@ import io.ringkernel.memory.MemoryRegion;
  * as chunks 4, 5, ...
  *
  * <p><b>Ordering.</b> Producers claim with a CAS on the producer index after checking space against
- * the consumer index (acquire). Each word is written with an opaque (single-copy atomic) store and
- * the slot's last word with a release store, so whatever the producer wrote before publishing
- * (for example a buffer the message points to) is visible to a consumer that read the last word
- * with acquire. The consumer releases the slot by storing the next consumer index with release
- * after it has copied the slot out.
+ * the consumer index (acquire). A producer composes the slot's words on its own heap and copies
+ * them into the ring after a release fence, each word single-copy atomic and in no particular
+ * order: a consumer accepts the slot only when every word carries the tag, and whatever the
+ * producer wrote before publishing (for example a buffer the message points to) is visible to a
+ * consumer that read a word of the slot with acquire. The consumer releases the slot by storing
+ * the next consumer index with release after it has copied the slot out.
  *
- * <p>Thread-safety: {@link #tryClaim} is multi-producer safe; slot writes are owned by the thread
- * that claimed the sequence; reads and {@link #releaseConsumed} belong to one consumer at a time
- * (callers serialise multiple host consumers).
+ * <p>Thread-safety: {@link #tryClaim} is multi-producer safe; {@link #tryClaimSingleProducer} is
+ * for a ring with one producer thread, which must not be mixed with {@code tryClaim}; slot writes
+ * are owned by the thread that claimed the sequence; reads and {@link #releaseConsumed} belong to
+ * one consumer at a time (callers serialise multiple host consumers).
  */
 public final class MessageRing {
 
@@ -66,6 +71,17 @@ public final class MessageRing {
     static final int PRODUCER_LIMIT = 128;
     static final int CONSUMER_INDEX = 256;
     static final int SLOTS = 384;
+
+    /** Slots staged and copied into the ring at once by {@link #publishRun}. */
+    private static final int RUN_SLOTS = 16;
+    private static final long LOW = 0xFFFF_FFFFL;
+    /** Two little-endian chunks of a heap payload as one long. */
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    /**
+     * A producer thread's slot words before they go into the ring in one copy: composing a slot in
+     * place would store it word by word into a line the consumer may be polling.
+     */
+    private static final ThreadLocal<long[]> STAGING = ThreadLocal.withInitial(() -> new long[256]);
 
     private final MemoryRegion region;
     private final int capacity;
@@ -172,60 +188,99 @@ public final class MessageRing {
     }
 
     /**
+     * Claims one sequence for the ring's only producer, such as the kernel side of a response ring:
+     * no CAS, as nobody else claims. The producer index is stored with release (for the depth that
+     * telemetry reads); the slot still becomes visible only through {@link #publish}.
+     *
+     * @return the claimed sequence, or {@link #FULL}
+     */
+    public long tryClaimSingleProducer() {
+        long p = region.getLongPlain(PRODUCER_INDEX);
+        if (p >= region.getLongPlain(PRODUCER_LIMIT)) {
+            long limit = region.getLongAcquire(CONSUMER_INDEX) + capacity;
+            region.putLongPlain(PRODUCER_LIMIT, limit);
+            if (p >= limit) {
+                return FULL;
+            }
+        }
+        region.putLongRelease(PRODUCER_INDEX, p + 1);
+        return p;
+    }
+
+    /**
      * Publishes a claimed slot: header plus {@code payloadChunks} chunks read little-endian from
-     * {@code payload} at byte {@code payloadOffset}; the rest of the slot is zero.
+     * {@code payload} at byte {@code payloadOffset}; the rest of the slot is zero. Everything the
+     * caller wrote before is visible to whoever reads the slot (release).
      */
     public void publish(long seq, int flags, long correlation, int aux, ByteBuffer payload, int payloadOffset,
             int payloadChunks) {
-        long base = slotOffset(seq);
-        long tag = tagOf(seq);
-        putHeaderOpaque(base, tag << 32, flags, correlation, aux);
-        region.putTaggedWordsRelease(base + 8L * HEADER_CHUNKS, slotWords - HEADER_CHUNKS, tag, payload, payloadOffset,
-                payloadChunks);
+        long[] words = staging(1);
+        stage(words, 0, tagOf(seq) << 32, flags, correlation, aux, payload, payloadOffset, payloadChunks);
+        region.putWordsRelease(slotOffset(seq), words, 0, slotWords);
     }
 
-    private void putHeaderOpaque(long base, long high, int flags, long correlation, int aux) {
-        region.putLongOpaque(base, high | (flags & 0xFFFF_FFFFL));
-        region.putLongOpaque(base + 8, high | (correlation & 0xFFFF_FFFFL));
-        region.putLongOpaque(base + 16, high | (correlation >>> 32));
-        region.putLongOpaque(base + 24, high | (aux & 0xFFFF_FFFFL));
+    /**
+     * Publishes the claimed slots {@code first .. first + n - 1} as requests whose correlation id is
+     * their sequence, message {@code i}'s payload at {@code payloadOffset + i * payloadStride}: as
+     * {@link #publish} for each, with one copy into the ring for several slots at a time.
+     */
+    public void publishRun(long first, int n, int flags, ByteBuffer payload, int payloadOffset, int payloadStride,
+            int payloadChunks) {
+        int done = 0;
+        while (done < n) {
+            long seq = first + done;
+            // Up to the end of the ring and at most RUN_SLOTS slots per copy.
+            int k = (int) Math.min(Math.min(n - done, RUN_SLOTS), capacity - (seq & mask));
+            long[] words = staging(k);
+            for (int j = 0; j < k; j++) {
+                stage(words, j * slotWords, tagOf(seq + j) << 32, flags, seq + j, 0, payload,
+                        payloadOffset + (done + j) * payloadStride, payloadChunks);
+            }
+            region.putWordsRelease(slotOffset(seq), words, 0, k * slotWords);
+            done += k;
+        }
+    }
+
+    /** Slot words: the header chunks, then the payload's, zero after them, each word tagged. */
+    private void stage(long[] words, int at, long high, int flags, long correlation, int aux, ByteBuffer payload,
+            int payloadOffset, int payloadChunks) {
+        words[at] = high | (flags & LOW);
+        words[at + 1] = high | (correlation & LOW);
+        words[at + 2] = high | (correlation >>> 32);
+        words[at + 3] = high | (aux & LOW);
+        int w = at + HEADER_CHUNKS;
+        int i = 0;
+        if (payload.hasArray()) {
+            byte[] array = payload.array();
+            int base = payload.arrayOffset() + payloadOffset;
+            for (int pairs = payloadChunks & ~1; i < pairs; i += 2) {
+                long two = (long) LONG_LE.get(array, base + 4 * i);
+                words[w + i] = high | (two & LOW);
+                words[w + i + 1] = high | (two >>> 32);
+            }
+        }
+        for (; i < payloadChunks; i++) {
+            words[w + i] = high | (payload.getInt(payloadOffset + 4 * i) & LOW);
+        }
+        for (int end = at + slotWords; w + i < end; i++) {
+            words[w + i] = high;
+        }
+    }
+
+    /** This thread's staging words for {@code slots} slots. */
+    private long[] staging(int slots) {
+        long[] words = STAGING.get();
+        int need = slots * slotWords;
+        if (words.length < need) {
+            words = new long[Math.max(need, 2 * words.length)];
+            STAGING.set(words);
+        }
+        return words;
     }
 
     /** The correlation id in a slot copied out by {@link #tryRead} (header chunks 1 and 2). */
     public static long correlationOf(ByteBuffer slot) {
         return (slot.getInt(4) & 0xFFFF_FFFFL) | ((long) slot.getInt(8) << 32);
-    }
-
-    /** Zeroes a claimed slot (tag 0: not published) before a flyweight writes into it. */
-    public void clearClaimed(long seq) {
-        region.clear(slotOffset(seq), slotBytes);
-    }
-
-    /** Writes 32 bits of a claimed, unpublished slot's payload (tag 0). */
-    public void putPayloadChunk(long seq, int chunk, int value) {
-        region.putLongPlain(slotOffset(seq) + 8L * (HEADER_CHUNKS + chunk), value & 0xFFFF_FFFFL);
-    }
-
-    /** Reads back 32 bits of a claimed, unpublished slot's payload. */
-    public int getPayloadChunk(long seq, int chunk) {
-        return (int) region.getLongPlain(slotOffset(seq) + 8L * (HEADER_CHUNKS + chunk));
-    }
-
-    /**
-     * Publishes a slot that a flyweight filled with {@link #putPayloadChunk}: writes the header and
-     * stamps the tag into every word, the last one with release.
-     */
-    public void publishWritten(long seq, int flags, long correlation, int aux) {
-        long base = slotOffset(seq);
-        long tag = tagOf(seq) << 32;
-        putHeaderOpaque(base, tag, flags, correlation, aux);
-        int last = slotWords - 1;
-        for (int w = HEADER_CHUNKS; w < last; w++) {
-            long at = base + 8L * w;
-            region.putLongOpaque(at, tag | (region.getLongPlain(at) & 0xFFFF_FFFFL));
-        }
-        long at = base + 8L * last;
-        region.putLongRelease(at, tag | (region.getLongPlain(at) & 0xFFFF_FFFFL));
     }
 
     /**
@@ -241,14 +296,7 @@ public final class MessageRing {
 
     /** Whether slot {@code seq} is completely published, without copying it. */
     public boolean isPublished(long seq) {
-        long base = slotOffset(seq);
-        long tag = tagOf(seq);
-        for (int w = slotWords - 1; w >= 0; w--) {
-            if ((region.getLongAcquire(base + 8L * w) >>> 32) != tag) {
-                return false;
-            }
-        }
-        return true;
+        return region.hasTaggedWordsAcquire(slotOffset(seq), slotWords, tagOf(seq));
     }
 
     /** Consumer side: hands every slot before {@code nextSequence} back to producers (release). */

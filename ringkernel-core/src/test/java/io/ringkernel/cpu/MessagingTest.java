@@ -227,6 +227,49 @@ class MessagingTest {
         assertThat(seen.get(1).id()).isEqualTo(6);
     }
 
+    /** Fields of every width next to each other, so a write of one must leave its neighbours alone. */
+    public record Mixed(byte flag, short small, @io.ringkernel.layout.Length(3) byte[] bytes, int count,
+            @io.ringkernel.layout.Length(2) short[] pair, float ratio, long id, double value) {
+    }
+
+    @Test
+    void aFlyweightWritesFieldsOfEveryWidthWithoutTouchingTheirNeighbours() {
+        List<Mixed> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        RingKernel<Mixed, Mixed> k = running(RingKernelDefinition.builder("widths", Mixed.class, Mixed.class)
+                .handler((m, ctx) -> {
+                    seen.add(m);
+                    return m;
+                }).build());
+        MessageFlyweight fw = k.newFlyweight();
+
+        assertThat(k.claim(fw)).isTrue();
+        fw.putByte(fw.field("flag"), 0, (byte) -1).putShort(fw.field("small"), 0, (short) 0x1234)
+                .putByte(fw.field("bytes"), 1, (byte) 7).putInt(fw.field("count"), -2)
+                .putShort(fw.field("pair"), 1, (short) -3).putFloat(fw.field("ratio"), 0.5f)
+                .putLong(fw.field("id"), Long.MIN_VALUE + 1).putDouble(fw.field("value"), -2.25);
+        k.commit(fw);
+        assertThat(k.claim(fw)).isTrue();
+        fw.putShort(fw.field("pair"), 0, (short) 9);
+        k.commit(fw);
+        k.send(new Mixed((byte) 0, (short) 0, new byte[3], 0, new short[2], 0f, 0, 0)).join();
+
+        assertThat(seen).hasSize(3);
+        Mixed first = seen.get(0);
+        assertThat(first.flag()).isEqualTo((byte) -1);
+        assertThat(first.small()).isEqualTo((short) 0x1234);
+        assertThat(first.bytes()).containsExactly(0, 7, 0);
+        assertThat(first.count()).isEqualTo(-2);
+        assertThat(first.pair()).containsExactly((short) 0, (short) -3);
+        assertThat(first.ratio()).isEqualTo(0.5f);
+        assertThat(first.id()).isEqualTo(Long.MIN_VALUE + 1);
+        assertThat(first.value()).isEqualTo(-2.25);
+        // The next claim starts from zero: nothing of the first message is left in the flyweight.
+        Mixed second = seen.get(1);
+        assertThat(second.pair()).containsExactly((short) 9, (short) 0);
+        assertThat(second.flag()).isZero();
+        assertThat(second.id()).isZero();
+    }
+
     @Test
     void aFlyweightRejectsMisuse() {
         RingKernel<Echo, Echo.Reply> k = running(Echo.kernel("misuse").build());

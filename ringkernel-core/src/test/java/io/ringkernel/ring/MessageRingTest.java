@@ -97,16 +97,37 @@ class MessageRingTest {
     }
 
     @Test
-    void flyweightWritesArePublishedOnlyWhenTheTagIsStamped() {
-        long seq = ring.tryClaim(1, null);
-        ring.clearClaimed(seq);
-        ring.putPayloadChunk(seq, 0, 123);
-        assertThat(ring.isPublished(seq)).isFalse();
+    void aRunOfSlotsWrapsAroundTheRingEachWithItsSequenceAsCorrelation() {
+        ring.tryClaim(3, null);
+        ring.releaseConsumed(3);
+        long first = ring.tryClaim(4, null);
+        for (int i = 0; i < 4; i++) {
+            payload.putInt(8 * i, 100 + i).putInt(8 * i + 4, -i);
+        }
 
-        ring.publishWritten(seq, 0, seq, 0);
+        ring.publishRun(first, 4, MessageRing.FLAG_REPLY, payload, 0, 8, 2);
 
-        assertThat(ring.tryRead(seq, slot)).isTrue();
-        assertThat(slot.getInt(16)).isEqualTo(123);
+        for (int i = 0; i < 4; i++) {
+            assertThat(ring.tryRead(first + i, slot)).as("slot %d", first + i).isTrue();
+            assertThat(slot.getInt(0)).isEqualTo(MessageRing.FLAG_REPLY);
+            assertThat(MessageRing.correlationOf(slot)).isEqualTo(first + i);
+            assertThat(slot.getInt(16)).isEqualTo(100 + i);
+            assertThat(slot.getInt(20)).isEqualTo(-i);
+            assertThat(slot.getInt(24)).isZero();
+        }
+    }
+
+    @Test
+    void theSingleProducerClaimStopsAtCapacityUntilTheConsumerReleases() {
+        for (long expected = 0; expected < 4; expected++) {
+            assertThat(ring.tryClaimSingleProducer()).isEqualTo(expected);
+        }
+        assertThat(ring.tryClaimSingleProducer()).isEqualTo(MessageRing.FULL);
+
+        ring.releaseConsumed(1);
+
+        assertThat(ring.tryClaimSingleProducer()).isEqualTo(4);
+        assertThat(ring.depth()).isEqualTo(4);
     }
 
     @Test

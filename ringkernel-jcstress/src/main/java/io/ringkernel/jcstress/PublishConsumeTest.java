@@ -14,7 +14,7 @@ import io.ringkernel.ring.MessageRing;
 
 /** A consumer that sees a slot as published sees all of it: header and every payload chunk, never a torn mix. */
 @JCStressTest
-@Description("publish (opaque words, release last) vs tryRead (acquire, tag in every word)")
+@Description("publish (slot words staged, then one bulk copy after a release fence) vs tryRead (acquire, tag in every word)")
 @Outcome(id = "0, 0", expect = Expect.ACCEPTABLE, desc = "not yet published")
 @Outcome(id = "1, 1", expect = Expect.ACCEPTABLE, desc = "published and complete")
 @Outcome(expect = Expect.FORBIDDEN, desc = "published but torn")

@@ -1,0 +1,59 @@
+package io.ringkernel.jcstress;
+
+import java.nio.ByteBuffer;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Description;
+import org.openjdk.jcstress.annotations.Expect;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.III_Result;
+
+import io.ringkernel.ring.MessageRing;
+
+/**
+ * A run of slots published with one copy: a consumer that sees the second slot sees all of it and
+ * what the producer wrote before publishing (a plain field, standing for a buffer the message
+ * points to), whatever it saw of the first slot.
+ */
+@JCStressTest
+@Description("publishRun (two slots, one copy after a release fence) vs tryRead of the second slot, then a plain read")
+@Outcome(id = "0, 0, 0", expect = Expect.ACCEPTABLE, desc = "not yet published")
+@Outcome(id = "1, 1, 42", expect = Expect.ACCEPTABLE, desc = "published, complete, prior write visible")
+@Outcome(expect = Expect.FORBIDDEN, desc = "torn slot or prior write not visible")
+@State
+public class PublishRunTest {
+
+    private final Rings.Holder holder = Rings.newRing(2);
+    private final ByteBuffer payloads = Rings.scratch();
+    private final ByteBuffer slot = Rings.scratch();
+    private int data;
+
+    public PublishRunTest() {
+        for (int i = 0; i < 8; i++) {
+            payloads.putInt(4 * i, 0x5EED_0000 + i);
+        }
+    }
+
+    @Actor
+    public void producer() {
+        data = 42;
+        MessageRing ring = holder.ring();
+        long first = ring.tryClaim(2, null);
+        ring.publishRun(first, 2, MessageRing.FLAG_REPLY, payloads, 0, 16, 4);
+    }
+
+    @Actor
+    public void consumer(III_Result r) {
+        if (holder.ring().tryRead(1, slot)) {
+            r.r1 = 1;
+            boolean complete = slot.getInt(0) == MessageRing.FLAG_REPLY && MessageRing.correlationOf(slot) == 1;
+            for (int i = 0; i < 4; i++) {
+                complete &= slot.getInt(16 + 4 * i) == 0x5EED_0004 + i;
+            }
+            r.r2 = complete ? 1 : 2;
+            r.r3 = data;
+        }
+    }
+}
