@@ -94,6 +94,24 @@ class LifecycleTest {
     }
 
     @Test
+    void telemetryCountsTheRepliesOfEveryLaunch() {
+        kernel.launch();
+        kernel.activate();
+        for (int i = 0; i < 10; i++) {
+            kernel.send(new Echo(i, i)).join();
+        }
+        kernel.terminate(Duration.ofSeconds(1));
+        kernel.launch();
+        kernel.activate();
+        for (int i = 0; i < 5; i++) {
+            kernel.send(new Echo(i, i)).join();
+        }
+
+        assertThat(kernel.telemetry().completed()).isEqualTo(15);
+        assertThat(kernel.telemetry().accepted()).isEqualTo(15);
+    }
+
+    @Test
     void sendingBeforeLaunchOrAfterTerminateFailsClearly() {
         assertThatThrownBy(() -> kernel.send(new Echo(1, 1))).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("state CREATED").hasMessageContaining("launch it first");
