@@ -18,9 +18,8 @@ abstract class DrainFlagFields extends DrainFlagLeftPad {
  * The right to dispatch a session's replies, and the count of replies its holders completed, on
  * cache lines of their own (padding as in JCTools and the Disruptor). Whoever dispatches writes
  * both for every reply; sharing a line with what producers touch for every send (the session's
- * state flags, a counter they increment) would take that line from the producer's core twice per
- * round trip, and whether two small objects allocated one after the other shared a line varied from
- * one JVM run to the next.
+ * state flags, a counter they increment: small objects allocated one after the other share lines)
+ * would take that line from the producer's core twice per round trip.
  *
  * <p>Thread-safety: any thread may try to take the flag; only the holder releases it and counts.
  * The flag's acquire and release order one holder's count after the previous holder's.
