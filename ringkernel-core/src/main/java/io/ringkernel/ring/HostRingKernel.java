@@ -1216,7 +1216,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
          */
         @Override
         public int drainReplies(int limit) {
-            if (drain.isHeld() || !responses.isPublished(responses.consumerIndex()) || !drain.tryAcquire()) {
+            if (drain.isHeld() || !responses.mayBePublished(responses.consumerIndex()) || !drain.tryAcquire()) {
                 return 0;
             }
             try {

@@ -299,6 +299,14 @@ public final class MessageRing {
         return region.hasTaggedWordsAcquire(slotOffset(seq), slotWords, tagOf(seq));
     }
 
+    /**
+     * Whether slot {@code seq}'s last word carries its tag (acquire): one load, a hint that the slot
+     * may be published; {@link #tryRead} decides.
+     */
+    public boolean mayBePublished(long seq) {
+        return (region.getLongAcquire(slotOffset(seq) + 8L * (slotWords - 1)) >>> 32) == tagOf(seq);
+    }
+
     /** Consumer side: hands every slot before {@code nextSequence} back to producers (release). */
     public void releaseConsumed(long nextSequence) {
         region.putLongRelease(CONSUMER_INDEX, nextSequence);

@@ -63,6 +63,10 @@ class MessageRingTest {
         region.putLongPlain(wordAddressOffset, region.getLongPlain(wordAddressOffset) & 0xFFFF_FFFFL);
 
         assertThat(ring.tryRead(seq, slot)).isFalse();
+        assertThat(ring.isPublished(seq)).isFalse();
+        // The one-load hint sees only the last word: it may say yes, tryRead decides.
+        assertThat(ring.mayBePublished(seq)).isTrue();
+        assertThat(ring.mayBePublished(seq + 1)).isFalse();
     }
 
     @Test
