@@ -1105,6 +1105,10 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             }
         }
 
+        long sentNanosOf(int idx) {
+            return entries[idx * ENTRY_WORDS + SENT];
+        }
+
         long correlationOf(int idx) {
             return entries[idx * ENTRY_WORDS + CORRELATION];
         }
@@ -1263,7 +1267,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
          */
         void complete(long correlation, int status, ByteBuffer r, long now, boolean drained) {
             int idx = (int) (correlation & pendingMask);
-            long sent = entries[idx * ENTRY_WORDS + SENT];
+            long sent = sentNanosOf(idx);
             Throwable error = status == MessageRing.STATUS_OK ? null : errors.getAndSet(idx, null);
             ReplyTarget<O> t = pending.getAndSet(idx, null);
             if (t == null) {

@@ -22,14 +22,8 @@ import io.ringkernel.ring.MessageRing;
 public class PublishConsumeTest {
 
     private final Rings.Holder holder = Rings.newRing(2);
-    private final ByteBuffer payload = Rings.scratch();
+    private final ByteBuffer payload = Rings.seeded(4);
     private final ByteBuffer slot = Rings.scratch();
-
-    public PublishConsumeTest() {
-        for (int i = 0; i < 4; i++) {
-            payload.putInt(4 * i, 0x5EED_0000 + i);
-        }
-    }
 
     @Actor
     public void producer() {
@@ -42,10 +36,8 @@ public class PublishConsumeTest {
     public void consumer(II_Result r) {
         if (holder.ring().tryRead(0, slot)) {
             r.r1 = 1;
-            boolean complete = slot.getInt(0) == MessageRing.FLAG_REPLY && slot.getInt(4) == 77 && slot.getInt(12) == 5;
-            for (int i = 0; i < 4; i++) {
-                complete &= slot.getInt(16 + 4 * i) == 0x5EED_0000 + i;
-            }
+            boolean complete = slot.getInt(0) == MessageRing.FLAG_REPLY && slot.getInt(4) == 77 && slot.getInt(12) == 5
+                    && Rings.carriesSeeds(slot, 0, 4);
             r.r2 = complete ? 1 : 2;
         }
     }

@@ -26,15 +26,9 @@ import io.ringkernel.ring.MessageRing;
 public class PublishRunTest {
 
     private final Rings.Holder holder = Rings.newRing(2);
-    private final ByteBuffer payloads = Rings.scratch();
+    private final ByteBuffer payloads = Rings.seeded(8);
     private final ByteBuffer slot = Rings.scratch();
     private int data;
-
-    public PublishRunTest() {
-        for (int i = 0; i < 8; i++) {
-            payloads.putInt(4 * i, 0x5EED_0000 + i);
-        }
-    }
 
     @Actor
     public void producer() {
@@ -48,10 +42,8 @@ public class PublishRunTest {
     public void consumer(III_Result r) {
         if (holder.ring().tryRead(1, slot)) {
             r.r1 = 1;
-            boolean complete = slot.getInt(0) == MessageRing.FLAG_REPLY && MessageRing.correlationOf(slot) == 1;
-            for (int i = 0; i < 4; i++) {
-                complete &= slot.getInt(16 + 4 * i) == 0x5EED_0004 + i;
-            }
+            boolean complete = slot.getInt(0) == MessageRing.FLAG_REPLY && MessageRing.correlationOf(slot) == 1
+                    && Rings.carriesSeeds(slot, 4, 4);
             r.r2 = complete ? 1 : 2;
             r.r3 = data;
         }

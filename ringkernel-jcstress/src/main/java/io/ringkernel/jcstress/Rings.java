@@ -13,6 +13,8 @@ import io.ringkernel.ring.MessageRing;
  */
 final class Rings {
 
+    private static final int SEED = 0x5EED_0000;
+
     private Rings() {
     }
 
@@ -26,6 +28,27 @@ final class Rings {
 
     static ByteBuffer scratch() {
         return ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** A payload whose chunk {@code i} holds {@code SEED + i}, for {@code i < chunks}. */
+    static ByteBuffer seeded(int chunks) {
+        ByteBuffer payload = scratch();
+        for (int i = 0; i < chunks; i++) {
+            payload.putInt(4 * i, SEED + i);
+        }
+        return payload;
+    }
+
+    /**
+     * Whether a slot copied out by {@code tryRead} holds {@code SEED + first + i} in its payload
+     * chunk {@code i}, for {@code i < count}.
+     */
+    static boolean carriesSeeds(ByteBuffer slot, int first, int count) {
+        boolean all = true;
+        for (int i = 0; i < count; i++) {
+            all &= slot.getInt(4 * (MessageRing.HEADER_CHUNKS + i)) == SEED + first + i;
+        }
+        return all;
     }
 
     /** Keeps the direct buffer alive as long as the ring. */
