@@ -8,6 +8,7 @@
 #   scripts/gpu-tests.sh bench-links [OUT]  # there: PipelineGpuBenchmark (links vs host-routed) + nvidia-smi topo -m
 #   scripts/gpu-tests.sh hop-floor [OUT]    # there: benchmarks/cuda/hop_floor.cu, built by stage where nvcc is
 #   scripts/gpu-tests.sh host-poll-floor [OUT]  # there: benchmarks/cuda/host_poll_floor.cu, likewise
+#   scripts/gpu-tests.sh hop-anatomy [OUT]      # there: benchmarks/cuda/hop_anatomy.cu, likewise
 #   scripts/gpu-tests.sh soak-start MINUTES RATE   # there: start the CUDA soak, detached
 #   scripts/gpu-tests.sh soak-wait OUT SECONDS     # there: follow it up to SECONDS, copy results to OUT
 #
@@ -60,6 +61,7 @@ stage() {
   if [ -x "$nvcc" ]; then
     "$nvcc" -O3 -arch=sm_90 -o "$RUN/hop_floor" benchmarks/cuda/hop_floor.cu
     "$nvcc" -O3 -arch=sm_90 -o "$RUN/host_poll_floor" benchmarks/cuda/host_poll_floor.cu
+    "$nvcc" -O3 -arch=sm_90 -o "$RUN/hop_anatomy" benchmarks/cuda/hop_anatomy.cu
   fi
   if [ ! -f "$RUN/jre.tar.xz" ]; then
     ../shared/tools/portable-jre.sh "$RUN" java.base,java.logging,java.management,java.xml,java.desktop,jdk.unsupported,jdk.zipfs
@@ -147,6 +149,9 @@ case "$mode" in
   host-poll-floor)
     out=${2:-gpu-run/out}; mkdir -p "$out"
     timeout 120 "$RUN/host_poll_floor" | tee "$out/host-poll-floor.txt" ;;
+  hop-anatomy)
+    out=${2:-gpu-run/out}; mkdir -p "$out"
+    timeout 120 "$RUN/hop_anatomy" | tee "$out/hop-anatomy.txt" ;;
   soak-start)
     # Detached (setsid) so that it outlives this command: one device call may run 10 minutes at most,
     # the soak runs longer, and a later call on the same warm machine collects it with soak-wait.
@@ -168,5 +173,5 @@ case "$mode" in
     if kill -0 "$(cat /tmp/rk-soak/pid)" 2>/dev/null; then echo "soak still running"; else echo "soak finished"; fi
     nvidia-smi --query-gpu=name,driver_version,memory.used,memory.total --format=csv > "$out/nvidia-smi.csv" || true
     cp /tmp/rk-soak/soak.csv /tmp/rk-soak/soak.log "$out/" && cat "$out/soak.log" && tail -3 "$out/soak.csv" ;;
-  *) echo "usage: $0 stage | test [OUT] | bench [OUT] | bench-links [OUT] | hop-floor [OUT] | host-poll-floor [OUT] | soak-start MINUTES RATE | soak-wait OUT SECONDS" >&2; exit 2 ;;
+  *) echo "usage: $0 stage | test [OUT] | bench [OUT] | bench-links [OUT] | hop-floor [OUT] | host-poll-floor [OUT] | hop-anatomy [OUT] | soak-start MINUTES RATE | soak-wait OUT SECONDS" >&2; exit 2 ;;
 esac

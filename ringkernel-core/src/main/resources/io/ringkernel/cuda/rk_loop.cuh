@@ -113,12 +113,22 @@ __device__ __forceinline__ uint64_t rk_hash(uint64_t k) {
 #define RK_ENTRY_READY 1ull
 #define RK_ENTRY_CLAIMED 2ull
 
+/** A state-table entry's `used` word, read with acquire at block scope (served by the SM's L1). */
+__device__ __forceinline__ unsigned long long rk_entry_used(const unsigned long long* used) {
+    unsigned long long v;
+    asm volatile("ld.acquire.cta.global.u64 %0, [%1];" : "=l"(v) : "l"(used) : "memory");
+    return v;
+}
+
 /**
  * One thread: the entry of `key`, inserted (with rk_init_state) if the key is new; null when the
  * table is full. Open addressing with linear probing. Warps of the block handle different keys at
  * once, so a free entry is claimed with a compare-and-swap and published READY once its key and
  * initial state are written; an inserted entry is never freed (a failed first message leaves the
- * initial state, which is what the next message of the key would start from anyway).
+ * initial state, which is what the next message of the key would start from anyway). Only the
+ * block that runs the handlers touches the table, so every access is at block scope, which the
+ * SM's L1 serves: a key found costs no trip to L2, where a device-scope atomic read and a volatile
+ * read of the key went one after the other before every stateful handler.
  */
 __device__ rk_state_entry* rk_find_state(const rk_params& p, int64_t key) {
     rk_state_entry* table = reinterpret_cast<rk_state_entry*>(p.state_table);
@@ -126,22 +136,21 @@ __device__ rk_state_entry* rk_find_state(const rk_params& p, int64_t key) {
     uint32_t i = (uint32_t) rk_hash((uint64_t) key) & mask;
     for (uint32_t n = 0; n < p.state_slots; n++, i = (i + 1) & mask) {
         unsigned long long* used = reinterpret_cast<unsigned long long*>(&table[i].used);
-        unsigned long long u = atomicAdd(used, 0ull);
+        unsigned long long u = rk_entry_used(used);
         if (u == RK_ENTRY_FREE) {
-            u = atomicCAS(used, RK_ENTRY_FREE, RK_ENTRY_CLAIMED);
+            u = atomicCAS_block(used, RK_ENTRY_FREE, RK_ENTRY_CLAIMED);
             if (u == RK_ENTRY_FREE) {
                 table[i].key = key;
                 rk_init_state(key, &table[i].state);
-                __threadfence_block();
-                atomicExch(used, RK_ENTRY_READY);
+                asm volatile("st.release.cta.global.u64 [%0], %1;" ::"l"(used), "l"(RK_ENTRY_READY) : "memory");
                 return &table[i];
             }
         }
         while (u == RK_ENTRY_CLAIMED) {
-            u = atomicAdd(used, 0ull);
+            u = rk_entry_used(used);
         }
-        __threadfence_block();
-        if (*reinterpret_cast<volatile int64_t*>(&table[i].key) == key) {
+        // READY, read with acquire: the key and the state written before it are visible.
+        if (table[i].key == key) {
             return &table[i];
         }
     }
@@ -603,10 +612,10 @@ __device__ __forceinline__ void rk_sprint(const rk_params& p, uint32_t* req, uin
 
 /**
  * rk_sprint for the handler block of a kernel that others send to: warp 0 alone reads the next
- * slot of every incoming ring (its intake ring and the links' rings) and the run word its intake
- * block mirrors, handles the first message it finds (the search starts after the ring it last took
- * from) and writes its reply, with warp synchronisation only. It hands over to block passes, with
- * `window` 1 or 2, as rk_sprint does.
+ * slot of every incoming ring (its intake ring and the links' rings), with every
+ * RK_SPRINT_RUN_EVERY-th read the run word its intake block mirrors, handles the first message it
+ * finds (the search starts after the ring it last took from) and writes its reply, with warp
+ * synchronisation only. It hands over to block passes, with `window` 1 or 2, as rk_sprint does.
  */
 template <typename Publish>
 __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* req, uint32_t* resp,
@@ -624,24 +633,41 @@ __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* re
     const uint64_t mask = (1ull << p.capacity_log2) - 1;
     const uint32_t all = (1u << sources) - 1u;
     // Load j reads the slots of sources [j * per, (j + 1) * per), a word per lane from lane 0; the
-    // lane after them, still below RK_PUBLISHER, reads the run word with load 0.
+    // lane after them, still below RK_PUBLISHER, reads the run word with load 0 of every
+    // RK_SPRINT_RUN_EVERY-th read. Each lane works out what it reads here, once, and again only for
+    // a source whose message it handled: done before every read (a division by the slot size, the
+    // rings' addresses and sequences from shared memory), that made the read that found a message
+    // take 0.51 us on the H100, 0.35 us without (0.26 us in benchmarks/cuda/hop_anatomy.cu).
     const uint32_t per = (RK_PUBLISHER - 1) / rw;
     const uint32_t run_lane = per * rw;
+    const bool reader = lane < run_lane;
+    uint64_t word_at[RK_SPRINT_LOADS];  // this lane's word in slot 0 of its source (run_lane: the run word)
+    uint64_t next[RK_SPRINT_LOADS];     // that source's next sequence (a copy of seqs[src])
+    uint64_t at[RK_SPRINT_LOADS];       // the address this lane reads: its word of that sequence's slot
+    uint32_t srcs[RK_SPRINT_LOADS];     // the source, sources if none
+    const uint64_t slot_bytes = (uint64_t) rw * 8;
+#pragma unroll
+    for (int j = 0; j < RK_SPRINT_LOADS; j++) {
+        srcs[j] = reader && j * per + lane / rw < sources ? j * per + lane / rw : sources;
+        word_at[j] = srcs[j] < sources ? rings[srcs[j]] + RK_EDGE_SLOTS + (lane % rw) * 8 : p.local + RK_LOCAL_RUN;
+        next[j] = srcs[j] < sources ? seqs[srcs[j]] : 0;
+        at[j] = word_at[j] + (next[j] & mask) * slot_bytes;
+    }
     uint32_t start = 0;
+    uint32_t reads = 0;
     bool found = false;  // the last read found a message
     uint32_t hand_over = 0;
     while (hand_over == 0) {
+        const bool with_run = reads++ % RK_SPRINT_RUN_EVERY == 0;
         const uint64_t issued = rk_now();
         uint64_t v[RK_SPRINT_LOADS];
 #pragma unroll
         for (int j = 0; j < RK_SPRINT_LOADS; j++) {
-            const uint32_t src = j * per + lane / rw;
             v[j] = 0;
-            if (lane < per * rw && src < sources) {
-                const uint64_t a = rings[src] + RK_EDGE_SLOTS + ((seqs[src] & mask) * rw + lane % rw) * 8;
-                v[j] = (in_system >> src) & 1u ? rk_load(a) : rk_load_gpu(a);
-            } else if (j == 0 && lane == run_lane) {
-                v[j] = rk_load_gpu(p.local + RK_LOCAL_RUN);
+            if (srcs[j] < sources) {
+                v[j] = (in_system >> srcs[j]) & 1u ? rk_load(at[j]) : rk_load_gpu(at[j]);
+            } else if (j == 0 && lane == run_lane && with_run) {
+                v[j] = rk_load_gpu(at[0]);
             }
         }
         if (lane == RK_PUBLISHER) {
@@ -650,19 +676,19 @@ __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* re
         uint32_t missing = 0;
 #pragma unroll
         for (int j = 0; j < RK_SPRINT_LOADS; j++) {
-            const uint32_t src = j * per + lane / rw;
-            if (lane < per * rw && src < sources) {
-                if ((v[j] >> 32) != (seqs[src] >> p.capacity_log2) + 1) {
-                    missing |= 1u << src;
+            if (srcs[j] < sources) {
+                if ((v[j] >> 32) != (next[j] >> p.capacity_log2) + 1) {
+                    missing |= 1u << srcs[j];
                 }
-                req[src * rw + lane % rw] = (uint32_t) v[j];
+                // Lanes below run_lane cover whole slots: lane = (its source - j * per) * rw + its word.
+                req[j * run_lane + lane] = (uint32_t) v[j];
             }
         }
         missing = __reduce_or_sync(0xffffffffu, missing);
         const uint64_t run = __shfl_sync(0xffffffffu, v[0], run_lane);
         const uint64_t seen = __shfl_sync(0xffffffffu, rk_now(), 0);
         const uint32_t ready = ~missing & all;
-        if (run != command) {
+        if (with_run && run != command) {
             hand_over = 1;
         } else if (ready != 0 && found) {
             hand_over = 2;
@@ -678,15 +704,22 @@ __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* re
                 hand_over = 1;
                 break;
             }
-            const uint64_t next = seqs[src] + 1;
+            const uint64_t after = seqs[src] + 1;
             // The reply's stores and every lane's use of seqs happen before it changes, and before
             // RK_PUBLISHER's fence and the indices it publishes after the next read is issued.
             __syncwarp();
             if (lane == 0) {
-                seqs[src] = next;
+                seqs[src] = after;
             }
             if (lane == RK_PUBLISHER) {
-                pass = {true, src, 1, next, resp_next};
+                pass = {true, src, 1, after, resp_next};
+            }
+#pragma unroll
+            for (int j = 0; j < RK_SPRINT_LOADS; j++) {
+                if (srcs[j] == src) {
+                    next[j] = after;
+                    at[j] = word_at[j] + (after & mask) * slot_bytes;
+                }
             }
             __syncwarp();
             start = src + 1 == sources ? 0 : src + 1;
