@@ -7,6 +7,8 @@
 // Part 2, round trips: the host writes a request slot and spins on the reply slot; the warp polls the
 // request slot (optionally also a control word on a line of its own, as the dispatch loop reads its
 // run word), writes the reply, and fences it (or not) the ways rk_loop.cuh could.
+// Both parts run twice: requests in pinned host memory, then in write-combined pinned host memory
+// (which the host's caches do not hold, so the device's reads need no snoop of them).
 //
 //   nvcc -O3 -arch=sm_90 -o host_poll_floor host_poll_floor.cu && ./host_poll_floor
 // (scripts/gpu-tests.sh host-poll-floor runs the binary built by `stage` on the GPU machine.)
@@ -116,20 +118,20 @@ static double now_ns() {
     return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-int main() {
-    cudaDeviceProp prop;
-    CHECK(cudaGetDeviceProperties(&prop, 0));
-    int driver = 0;
-    cudaDriverGetVersion(&driver);
-    printf("device: %s, driver API %d\n", prop.name, driver);
-
+// Parts 1 and 2 over requests in host memory allocated with `flags`; replies always in plain mapped
+// memory (the host reads them, and host reads of write-combined memory bypass its caches).
+static int measure(unsigned flags, const char* label, unsigned long long* out) {
+    printf("\n# Requests in %s\n", label);
     uint64_t* host;
-    CHECK(cudaHostAlloc(&host, 1 << 16, cudaHostAllocMapped));
+    uint64_t* replies;
+    CHECK(cudaHostAlloc(&host, 1 << 16, cudaHostAllocMapped | flags));
+    CHECK(cudaHostAlloc(&replies, 1 << 16, cudaHostAllocMapped));
     std::fill(host, host + (1 << 13), 0);
+    std::fill(replies, replies + (1 << 13), 0);
     uint64_t* dev_host;
+    uint64_t* dev_replies;
     CHECK(cudaHostGetDevicePointer(&dev_host, host, 0));
-    unsigned long long* out;
-    CHECK(cudaMalloc(&out, 16));
+    CHECK(cudaHostGetDevicePointer(&dev_replies, replies, 0));
 
     printf("\n## Part 1: one warp's read of mapped host memory (mean of %d dependent reads)\n", READS);
     const char* names[] = {"8 words (one 64-byte half line)", "24 words (a request slot, two lines)",
@@ -146,15 +148,17 @@ int main() {
 
     printf("\n## Part 2: round trip, C host thread <-> one warp, 24-word request slot, 16-word reply slot\n");
     volatile uint64_t* request = host + 1024 + 8;  // odd-slot alignment, as above
-    volatile uint64_t* reply = host + 2048;
+    volatile uint64_t* reply = replies + 2048;
+    const bool combined = (flags & cudaHostAllocWriteCombined) != 0;
     const char* fences[] = {"no fence", "writers fence at once", "lane 29 fences after the next read is issued"};
     for (int control_read = 0; control_read < 2; control_read++) {
         for (int fence = 0; fence < 3; fence++) {
             std::fill(host + 1024, host + 4096, 0);
+            std::fill(replies + 1024, replies + 4096, 0);
             std::atomic_thread_fence(std::memory_order_seq_cst);
             cudaStream_t s;
             CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-            server<<<1, 32, 0, s>>>(dev_host + 1024 + 8, dev_host + 2048, dev_host + 3072, fence, control_read,
+            server<<<1, 32, 0, s>>>(dev_host + 1024 + 8, dev_replies + 2048, dev_host + 3072, fence, control_read,
                                     WARMUP + ROUNDS);
             std::vector<double> rt;
             rt.reserve(ROUNDS);
@@ -166,6 +170,10 @@ int main() {
                 }
                 std::atomic_thread_fence(std::memory_order_release);
                 request[REQUEST_WORDS - 1] = tag | (uint32_t) r;
+                if (combined) {
+                    // Write-combined stores wait in the core's buffers until something drains them.
+                    std::atomic_thread_fence(std::memory_order_seq_cst);
+                }
                 for (int w = REPLY_WORDS - 1; w >= 0; w--) {
                     while ((reply[w] & 0xFFFFFFFF00000000ull) != tag) {
                     }
@@ -183,6 +191,22 @@ int main() {
         }
     }
     CHECK(cudaFreeHost(host));
+    CHECK(cudaFreeHost(replies));
+    return 0;
+}
+
+int main() {
+    cudaDeviceProp prop;
+    CHECK(cudaGetDeviceProperties(&prop, 0));
+    int driver = 0;
+    cudaDriverGetVersion(&driver);
+    printf("device: %s, driver API %d\n", prop.name, driver);
+    unsigned long long* out;
+    CHECK(cudaMalloc(&out, 16));
+    if (measure(0, "pinned, mapped host memory (cudaHostAllocMapped)", out) != 0 ||
+        measure(cudaHostAllocWriteCombined, "write-combined pinned host memory (cudaHostAllocWriteCombined)", out) != 0) {
+        return 1;
+    }
     CHECK(cudaFree(out));
     return 0;
 }
