@@ -7,6 +7,7 @@
 // loads issued -> returned. Variants: who writes the slot (one thread, or 16 lanes), a fence and a
 // load after it (as rk_edge_send does), what the poller reads (one slot, or two slots and a run
 // word on three lines), how many polls it keeps in flight, and which SMs the two warps run on.
+// Last, what a sender pays per message for its check against a target that stops.
 //
 //   nvcc -O3 -arch=sm_90 -o hop_anatomy hop_anatomy.cu && ./hop_anatomy
 // (scripts/gpu-tests.sh hop-anatomy runs the binary built by `stage` on the GPU machine.)
@@ -224,6 +225,34 @@ static Result run(uint64_t* buf, uint32_t* hops, uint32_t* polls, const Variant&
     return {true, pct(h, 0.5), pct(h, 0.99), pct(p, 0.5)};
 }
 
+// What one sender thread pays per message, back to back into a ring of 1,024 16-word slots that
+// nobody reads: the stores alone; the stores, then fence.sc.gpu and a load of the ring's `closed`
+// word (rk_edge_send's check against a target that stops); the stores, then one acq_rel atomic on
+// that word instead. Mean ns per message over SENDS messages.
+#define SENDS 20000
+__global__ void send_cost(uint64_t* ring, uint64_t* closed, int mode, unsigned long long* out) {
+    uint64_t flag = 0;
+    const uint64_t t0 = now();
+    for (uint32_t i = 0; i < SENDS; i++) {
+        uint64_t* slot = ring + (i & 1023) * 16;
+        const uint64_t tag = (uint64_t) (i + 1) << 32;
+#pragma unroll
+        for (uint32_t w = 0; w < 16; w++) {
+            st_gpu(slot + w, tag | w);
+        }
+        if (mode == 1) {
+            asm volatile("fence.sc.gpu;" ::: "memory");
+            flag |= ld_sys(closed);
+        } else if (mode == 2) {
+            uint64_t v;
+            asm volatile("atom.acq_rel.gpu.global.or.b64 %0, [%1], 0;" : "=l"(v) : "l"(closed) : "memory");
+            flag |= v;
+        }
+    }
+    out[0] = (now() - t0) / SENDS;
+    out[1] = flag;
+}
+
 int main() {
     cudaDeviceProp prop;
     cudaGetDeviceProperties(&prop, 0);
@@ -297,6 +326,23 @@ int main() {
             printf("\n  hop p50 over %zu SMs: min %.3f, median %.3f, max %.3f\n", hop50.size(), hop50.front(),
                    hop50[hop50.size() / 2], hop50.back());
         }
+    }
+    {
+        uint64_t* ring;
+        unsigned long long* cost;
+        cudaMalloc(&ring, 1024 * 16 * 8 + 128);
+        cudaMalloc(&cost, 16);
+        cudaMemset(ring, 0, 1024 * 16 * 8 + 128);
+        const char* modes[] = {"stores only", "stores, fence.sc.gpu, load of `closed`", "stores, one acq_rel atomic on `closed`"};
+        printf("\none sender thread, 16-word slots back to back (ns per message)\n");
+        for (int mode = 0; mode < 3; mode++) {
+            send_cost<<<1, 1>>>(ring, ring + 1024 * 16, mode, cost);
+            unsigned long long h[2] = {0, 0};
+            cudaMemcpy(h, cost, 16, cudaMemcpyDeviceToHost);
+            printf("  %-48s %llu\n", modes[mode], h[0]);
+        }
+        cudaFree(ring);
+        cudaFree(cost);
     }
     cudaFree(buf);
     cudaFree(hops);
