@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <vector>
 #include <cuda_runtime.h>
+#include "floor_access.cuh"
 
 #define ROUNDS 4000
 #define WARMUP 200
@@ -29,24 +30,6 @@
 #define CLOSED 2048
 #define ABORT 2560
 
-__device__ __forceinline__ uint64_t ld_gpu(const uint64_t* a) {
-    uint64_t v;
-    asm volatile("ld.relaxed.gpu.global.u64 %0, [%1];" : "=l"(v) : "l"(a));
-    return v;
-}
-__device__ __forceinline__ uint64_t ld_sys(const uint64_t* a) {
-    uint64_t v;
-    asm volatile("ld.relaxed.sys.global.u64 %0, [%1];" : "=l"(v) : "l"(a));
-    return v;
-}
-__device__ __forceinline__ void st_gpu(uint64_t* a, uint64_t v) {
-    asm volatile("st.relaxed.gpu.global.u64 [%0], %1;" ::"l"(a), "l"(v) : "memory");
-}
-__device__ __forceinline__ uint64_t now() {
-    uint64_t t;
-    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
-    return t;
-}
 __device__ __forceinline__ uint32_t smid() {
     uint32_t s;
     asm volatile("mov.u32 %0, %%smid;" : "=r"(s));

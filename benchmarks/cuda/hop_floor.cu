@@ -9,30 +9,10 @@
 #include <cstdio>
 #include <cstdint>
 #include <cuda_runtime.h>
+#include "floor_access.cuh"
 
 #define ROUNDS 20000
 
-__device__ __forceinline__ uint64_t ld_gpu(const uint64_t* a) {
-    uint64_t v;
-    asm volatile("ld.relaxed.gpu.global.u64 %0, [%1];" : "=l"(v) : "l"(a));
-    return v;
-}
-__device__ __forceinline__ uint64_t ld_sys(const uint64_t* a) {
-    uint64_t v;
-    asm volatile("ld.relaxed.sys.global.u64 %0, [%1];" : "=l"(v) : "l"(a));
-    return v;
-}
-__device__ __forceinline__ void st_gpu(uint64_t* a, uint64_t v) {
-    asm volatile("st.relaxed.gpu.global.u64 [%0], %1;" ::"l"(a), "l"(v) : "memory");
-}
-__device__ __forceinline__ void st_sys(uint64_t* a, uint64_t v) {
-    asm volatile("st.relaxed.sys.global.u64 [%0], %1;" ::"l"(a), "l"(v) : "memory");
-}
-__device__ __forceinline__ uint64_t now() {
-    uint64_t t;
-    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
-    return t;
-}
 
 // ping and pong live on different 128-byte lines; block 0 serves, block 1 answers.
 __global__ void pingpong(uint64_t* ping, uint64_t* pong, int sys, unsigned long long* out) {

@@ -19,6 +19,7 @@
 #include <ctime>
 #include <vector>
 #include <cuda_runtime.h>
+#include "floor_access.cuh"
 
 #define CHECK(x)                                                                       \
     do {                                                                               \
@@ -35,19 +36,6 @@
 #define ROUNDS 50000
 #define WARMUP 5000
 
-__device__ __forceinline__ uint64_t ld_sys(const volatile uint64_t* a) {
-    uint64_t v;
-    asm volatile("ld.relaxed.sys.global.u64 %0, [%1];" : "=l"(v) : "l"(a));
-    return v;
-}
-__device__ __forceinline__ void st_sys(volatile uint64_t* a, uint64_t v) {
-    asm volatile("st.relaxed.sys.global.u64 [%0], %1;" ::"l"(a), "l"(v) : "memory");
-}
-__device__ __forceinline__ uint64_t now() {
-    uint64_t t;
-    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
-    return t;
-}
 
 // Part 1. mode 0: 8 words (one 64-byte half line); 1: 24 words across two lines, as a slot;
 // 2: those and a word on a third line; 3: two reads of the same 24 words in flight at once;
