@@ -44,8 +44,8 @@ struct Variant {
     int inflight;      // poller: polls in flight, staggered by a fraction of one poll's latency
 };
 
-// One poll of the warp: lanes 0-15 read the slot; with three lines, lane 16 the run word and lanes
-// 0-15 a second slot with a second load instruction. True when all 16 words carry tag `i`.
+// Issues one poll of the warp: lanes 0-15 read the slot; with three lines, lane 16 the run word and
+// lanes 0-15 a second slot with a second load instruction. The caller checks the words it returns.
 template <int LINES>
 __device__ __forceinline__ void issue(uint64_t* buf, uint32_t lane, uint64_t& a, uint64_t& b) {
     a = lane < 16 ? ld_gpu(buf + SLOT + lane) : (LINES == 3 && lane == 16 ? ld_gpu(buf + RUN) : 0);
