@@ -23,7 +23,8 @@
 # RK_BASELINE=DIR makes bench and bench-links use DIR/ringkernel-core.jar and
 # DIR/ringkernel-benchmarks.jar (an earlier build, e.g. from `git worktree` + `mvn package`)
 # instead of the staged ones, to compare two builds on the same warm machine. RK_JAVA_OPTS adds JVM
-# options to bench (e.g. -Dringkernel.bench.block-size=512 for the throughput legs' kernels).
+# options to bench and bench-links (e.g. -Dringkernel.bench.block-size=512 for bench's throughput
+# legs' kernels, -Dringkernel.cuda.block-size=256 for every kernel of bench-links).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=gpu-run
@@ -140,7 +141,8 @@ case "$mode" in
     out=${2:-gpu-run/out}; mkdir -p "$out"
     props=$(java_there)
     nvidia-smi topo -m > "$out/topology.txt" 2>&1 || true
-    timeout "${RK_BENCH_TIMEOUT:-300}" /tmp/rk-jre/jre/bin/java $props --enable-native-access=ALL-UNNAMED \
+    # shellcheck disable=SC2086
+    timeout "${RK_BENCH_TIMEOUT:-300}" /tmp/rk-jre/jre/bin/java $props ${RK_JAVA_OPTS:-} --enable-native-access=ALL-UNNAMED \
       -Xms1g -Xmx1g -XX:+UseParallelGC -cp "$(bench_classpath)" \
       io.ringkernel.benchmarks.gpu.PipelineGpuBenchmark "$out/pipeline-benchmark.md" ;;
   hop-floor)

@@ -74,14 +74,18 @@ public record KernelSource(String handlerFile, String text, boolean stateful, in
         out.append("#define RK_REQUEST ").append(definition.requestLayout().cStructName()).append('\n');
         out.append("#define RK_RESPONSE ").append(definition.responseLayout().cStructName()).append('\n');
         out.append("#define RK_STATEFUL ").append(stateful ? 1 : 0).append('\n');
+        // The loop reads a request's key to pick the warp that handles it: always on stateful kernels,
+        // and on a kernel that sends, so that what it sends keeps the order per key.
+        LayoutField key = definition.requestLayout().keyField();
+        if (key != null) {
+            out.append("#define RK_KEY_TYPE ").append(key.type() == ElementType.INT ? "int32_t" : "int64_t").append('\n');
+            out.append("#define RK_KEY_OFFSET ").append(key.offset()).append('\n');
+        }
         int entryBytes = 0;
         if (stateful) {
             MessageLayout<?> state = definition.stateLayout();
-            LayoutField key = definition.requestLayout().keyField();
             entryBytes = 16 + (state.size() + 7) / 8 * 8;
             out.append("#define RK_STATE ").append(state.cStructName()).append('\n');
-            out.append("#define RK_KEY_TYPE ").append(key.type() == ElementType.INT ? "int32_t" : "int64_t").append('\n');
-            out.append("#define RK_KEY_OFFSET ").append(key.offset()).append('\n');
             out.append("#define RK_STATE_ENTRY_BYTES ").append(entryBytes).append('\n');
         }
         out.append('\n');

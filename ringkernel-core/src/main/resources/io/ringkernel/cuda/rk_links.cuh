@@ -170,7 +170,7 @@ __device__ int rk_edge_send(rk_context* ctx, uint32_t e, const void* msg, uint32
     // The message's chunks are read RK_SEND_BATCH at a time before any of them is stored: a store
     // keeps every memory access on its side (its "memory" clobber), so reading a chunk between two
     // stores made each store wait for its load, one after another. With this and rk_sprint_links'
-    // reads, the H100's device hop went from 1.44 to 0.93 us p50 (docs/performance.md).
+    // reads, the H100's device hop went from 1.44 to 0.77-0.80 us p50 (docs/performance.md).
     const unsigned char* m = reinterpret_cast<const unsigned char*>(msg);
     const uint32_t chunks = (bytes + 3) / 4;
     // Whole 32-bit chunks are read a word at a time when the struct is 4-byte aligned (generated

@@ -91,15 +91,7 @@ typedef struct rk_params {
 } rk_params;
 static_assert(sizeof(rk_params) == 1184, "rk_params must match LaunchParams.BYTES");
 
-#if RK_STATEFUL
-/** One state-table entry: key, used flag, then the state struct. */
-typedef struct rk_state_entry {
-    int64_t key;
-    uint64_t used;
-    RK_STATE state;
-} rk_state_entry;
-static_assert(sizeof(rk_state_entry) == RK_STATE_ENTRY_BYTES, "state entry size differs from the host's");
-
+#ifdef RK_KEY_OFFSET
 __device__ __forceinline__ uint64_t rk_hash(uint64_t k) {
     k ^= k >> 33;
     k *= 0xff51afd7ed558ccdull;
@@ -108,6 +100,26 @@ __device__ __forceinline__ uint64_t rk_hash(uint64_t k) {
     k ^= k >> 33;
     return k;
 }
+
+/** The key of the request whose chunks are at `in`. */
+__device__ __forceinline__ int64_t rk_key_of(const uint32_t* in) {
+    return (int64_t) *reinterpret_cast<const RK_KEY_TYPE*>(reinterpret_cast<const unsigned char*>(in + 4) + RK_KEY_OFFSET);
+}
+
+/** The warp (of `nwarps`) that handles every message of `key`, in order. */
+__device__ __forceinline__ uint32_t rk_warp_of(int64_t key, uint32_t nwarps) {
+    return (uint32_t) (rk_hash((uint64_t) key) >> 40) % nwarps;
+}
+#endif
+
+#if RK_STATEFUL
+/** One state-table entry: key, used flag, then the state struct. */
+typedef struct rk_state_entry {
+    int64_t key;
+    uint64_t used;
+    RK_STATE state;
+} rk_state_entry;
+static_assert(sizeof(rk_state_entry) == RK_STATE_ENTRY_BYTES, "state entry size differs from the host's");
 
 #define RK_ENTRY_FREE 0ull
 #define RK_ENTRY_READY 1ull
@@ -243,13 +255,6 @@ __device__ __forceinline__ void rk_handle_message(const rk_params& p, uint32_t* 
     }
     __syncwarp();
 }
-
-#if RK_STATEFUL
-/** The key of the request whose chunks are at `in`. */
-__device__ __forceinline__ int64_t rk_key_of(const uint32_t* in) {
-    return (int64_t) *reinterpret_cast<const RK_KEY_TYPE*>(reinterpret_cast<const unsigned char*>(in + 4) + RK_KEY_OFFSET);
-}
-#endif
 
 /**
  * The window of the next poll after one that found `ready` (> 0) slots of `window`: twice as many
@@ -636,14 +641,15 @@ __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* re
     // lane after them, still below RK_PUBLISHER, reads the run word with load 0 of every
     // RK_SPRINT_RUN_EVERY-th read. Each lane works out what it reads here, once, and again only for
     // a source whose message it handled: done before every read (a division by the slot size, the
-    // rings' addresses and sequences from shared memory), that made the read that found a message
-    // take 0.51 us on the H100, 0.35 us without (0.26 us in benchmarks/cuda/hop_anatomy.cu).
+    // rings' addresses and sequences from shared memory, the tags expected), that made the read that
+    // found a message take 0.51 us on the H100, 0.29 us without (0.26 us in hop_anatomy.cu).
     const uint32_t per = (RK_PUBLISHER - 1) / rw;
     const uint32_t run_lane = per * rw;
     const bool reader = lane < run_lane;
     uint64_t word_at[RK_SPRINT_LOADS];  // this lane's word in slot 0 of its source (run_lane: the run word)
     uint64_t next[RK_SPRINT_LOADS];     // that source's next sequence (a copy of seqs[src])
     uint64_t at[RK_SPRINT_LOADS];       // the address this lane reads: its word of that sequence's slot
+    uint32_t want[RK_SPRINT_LOADS];     // the tag that word carries once the slot is published
     uint32_t srcs[RK_SPRINT_LOADS];     // the source, sources if none
     const uint64_t slot_bytes = (uint64_t) rw * 8;
 #pragma unroll
@@ -652,6 +658,7 @@ __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* re
         word_at[j] = srcs[j] < sources ? rings[srcs[j]] + RK_EDGE_SLOTS + (lane % rw) * 8 : p.local + RK_LOCAL_RUN;
         next[j] = srcs[j] < sources ? seqs[srcs[j]] : 0;
         at[j] = word_at[j] + (next[j] & mask) * slot_bytes;
+        want[j] = (uint32_t) (next[j] >> p.capacity_log2) + 1;
     }
     uint32_t start = 0;
     uint32_t reads = 0;
@@ -677,7 +684,7 @@ __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* re
 #pragma unroll
         for (int j = 0; j < RK_SPRINT_LOADS; j++) {
             if (srcs[j] < sources) {
-                if ((v[j] >> 32) != (next[j] >> p.capacity_log2) + 1) {
+                if ((uint32_t) (v[j] >> 32) != want[j]) {
                     missing |= 1u << srcs[j];
                 }
                 // Lanes below run_lane cover whole slots: lane = (its source - j * per) * rw + its word.
@@ -719,6 +726,7 @@ __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* re
                 if (srcs[j] == src) {
                     next[j] = after;
                     at[j] = word_at[j] + (after & mask) * slot_bytes;
+                    want[j] = (uint32_t) (after >> p.capacity_log2) + 1;
                 }
             }
             __syncwarp();
@@ -1113,26 +1121,33 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
         {
             const uint32_t lane = tid & 31;
             const uint32_t warp = tid >> 5;
+            const uint32_t nwarps = nthreads >> 5;
 #if RK_STATEFUL
             // A key's messages always go to the same warp (by hash), which handles them in order;
             // different keys run on different warps at once.
-            const uint32_t nwarps = nthreads >> 5;
             for (uint32_t s = 0; s < ready; s++) {
                 uint32_t* in = req + (base + s) * rw;
                 const int64_t key = rk_key_of(in);
-                if ((in[0] & RK_FLAG_SKIP) || (uint32_t) (rk_hash((uint64_t) key) >> 40) % nwarps != warp) {
+                if ((in[0] & RK_FLAG_SKIP) || rk_warp_of(key, nwarps) != warp) {
                     continue;
                 }
                 rk_handle_message(p, in, resp + s * p.response_words, lane, key, state_scratch + warp, poll_ns, seen_ns,
                                   links, s_failed, s_error_code, s_error_seq);
             }
 #else
-            // A kernel that sends to others handles its messages on one warp, in order, so what it
-            // sends keeps the order it received (per-key order downstream, as on the CPU).
-            const uint32_t nwarps = links != nullptr && p.out_count > 0 ? 1 : nthreads >> 5;
-            for (uint32_t s = warp < nwarps ? warp : ready; s < ready; s += nwarps) {
+            // A kernel that sends to others keeps what it sends in the order it received, per key (as
+            // on the CPU): a key's messages go to the warp its hash picks, which handles them in order,
+            // or, when its requests have no key, all go to warp 0. (All on warp 0 made the pipeline's
+            // first stage its bound under load, H100: 0.43-0.45 M readings/s; by key 0.73-1.04.)
+            const bool sends = links != nullptr && p.out_count > 0;
+            for (uint32_t s = sends ? 0 : warp; s < ready; s += sends ? 1 : nwarps) {
                 uint32_t* in = req + (base + s) * rw;
-                if (in[0] & RK_FLAG_SKIP) {
+#ifdef RK_KEY_OFFSET
+                const uint32_t owner = sends ? rk_warp_of(rk_key_of(in), nwarps) : warp;
+#else
+                const uint32_t owner = sends ? 0 : warp;
+#endif
+                if ((in[0] & RK_FLAG_SKIP) || owner != warp) {
                     continue;
                 }
                 rk_handle_message(p, in, resp + s * p.response_words, lane, poll_ns, seen_ns, links, s_failed,

@@ -68,6 +68,16 @@ class KernelSourceTest {
     }
 
     @Test
+    void aStatelessKernelKnowsItsRequestsKeyWhenTheyHaveOne() {
+        // The loop hands a sending kernel's messages to warps by key, so what it sends keeps per-key order.
+        KernelSource ingest = KernelSource.of(PipelineKernels.linked(64).get(0));
+        assertThat(ingest.stateful()).isFalse();
+        assertThat(ingest.text()).contains("#define RK_KEY_TYPE int64_t", "#define RK_KEY_OFFSET 0");
+        KernelSource probe = KernelSource.of(ProbeKernels.definition("unkeyed").build());
+        assertThat(probe.text()).doesNotContain("#define RK_KEY_OFFSET");
+    }
+
+    @Test
     void missingHandlerResourceFailsWithItsName() {
         RingKernelDefinition<?, ?> d = ProbeKernels.definition("x").cudaSource("no/such/handler.cu").build();
         assertThatThrownBy(() -> KernelSource.of(d)).isInstanceOf(IllegalArgumentException.class)

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -53,6 +54,8 @@ public final class PipelineGpuBenchmark {
     private static final int SINGLE = 50_000;
     private static final int LOADED = 400_000;
     private static final int IN_FLIGHT = 4096;
+    /** Under load, the queues' depths are read every this many readings sent (a power of two). */
+    private static final int DEPTH_SAMPLE_EVERY = 1024;
     private static final int CAPACITY = 8192;
 
     private final StringBuilder report = new StringBuilder();
@@ -83,6 +86,12 @@ public final class PipelineGpuBenchmark {
         PipelineTally tallyA(long sensor);
 
         long alertsSeen();
+
+        /** The queues a reading passes through, in order, named for the report. */
+        List<String> queueNames();
+
+        /** Their depths now (read from the kernels' telemetry and the routes' counters). */
+        int[] queueDepths();
 
         @Override
         void close();
@@ -133,6 +142,8 @@ public final class PipelineGpuBenchmark {
         network.launchAll();
         network.activateAll();
         RingKernel<PipelineReading, PipelineSummary> ingest = network.kernel(PipelineKernels.INGEST);
+        RingKernel<?, ?> aggregate = network.kernel(PipelineKernels.AGGREGATE);
+        KernelRoutes.Route toAggregate = network.routesFrom(PipelineKernels.INGEST).get(0);
         StringBuilder paths = new StringBuilder();
         for (KernelRoutes.Route r : network.routes()) {
             paths.append(paths.length() == 0 ? "" : "; ").append(r.from()).append(" -> ").append(r.to()).append(": ").append(r.path());
@@ -153,6 +164,17 @@ public final class PipelineGpuBenchmark {
             @Override
             public long alertsSeen() {
                 return Math.min(tallied(network.kernel(PipelineKernels.ALERTS_A)), tallied(network.kernel(PipelineKernels.ALERTS_B)));
+            }
+
+            @Override
+            public List<String> queueNames() {
+                return List.of("ingest's requests", "the route ingest -> aggregate", "aggregate's replies");
+            }
+
+            @Override
+            public int[] queueDepths() {
+                return new int[] {ingest.telemetry().requestDepth(), toAggregate.targetQueueDepth(),
+                        aggregate.telemetry().responseDepth()};
             }
 
             @Override
@@ -191,6 +213,17 @@ public final class PipelineGpuBenchmark {
             @Override
             public long alertsSeen() {
                 return Math.min(tallied(a), tallied(b));
+            }
+
+            @Override
+            public List<String> queueNames() {
+                return List.of("check's requests", "check's replies", "aggregate's requests", "aggregate's replies");
+            }
+
+            @Override
+            public int[] queueDepths() {
+                return new int[] {check.telemetry().requestDepth(), check.telemetry().responseDepth(),
+                        aggregate.telemetry().requestDepth(), aggregate.telemetry().responseDepth()};
             }
 
             @Override
@@ -254,8 +287,17 @@ public final class PipelineGpuBenchmark {
             hop.reset();
             ArrayDeque<CompletableFuture<PipelineSummary>> inFlight = new ArrayDeque<>();
             ArrayDeque<PipelineReading> sent = new ArrayDeque<>();
+            long[] depthSums = new long[p.queueNames().size()];
+            int depthSamples = 0;
             long t0 = System.nanoTime();
             for (int i = 0; i < LOADED; i++, n++) {
+                if ((i & (DEPTH_SAMPLE_EVERY - 1)) == 0) {
+                    int[] depths = p.queueDepths();
+                    for (int q = 0; q < depths.length; q++) {
+                        depthSums[q] += depths[q];
+                    }
+                    depthSamples++;
+                }
                 if (inFlight.size() == IN_FLIGHT) {
                     PipelineSummary s = inFlight.poll().join();
                     anomalies += check(s, sent.poll(), count);
@@ -276,6 +318,12 @@ public final class PipelineGpuBenchmark {
             if (oneClock) {
                 line("- %d in flight, hop first stage -> aggregate (device clock): %s", IN_FLIGHT, percentiles(hop));
             }
+            StringBuilder queues = new StringBuilder();
+            for (int q = 0; q < depthSums.length; q++) {
+                queues.append(q == 0 ? "" : ", ").append(p.queueNames().get(q)).append(' ')
+                        .append(String.format(Locale.ROOT, "%.0f", depthSums[q] / (double) depthSamples));
+            }
+            line("- %d in flight, mean queue depths over %d samples: %s", IN_FLIGHT, depthSamples, queues);
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             long seen;
             while ((seen = p.alertsSeen()) < anomalies && System.nanoTime() < deadline) {
