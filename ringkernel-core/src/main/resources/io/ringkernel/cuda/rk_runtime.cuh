@@ -2,8 +2,9 @@
 //
 // A kernel's source is assembled as: this header, the C structs generated from the Java message
 // records (MessageLayout.cStruct(), each followed by `#define RK_HAS_<Name> 1`), the macros that
-// name them (RK_REQUEST, RK_RESPONSE, and for stateful kernels RK_STATE, RK_KEY_TYPE,
-// RK_KEY_OFFSET), the user's handler file, then rk_loop.cuh, the persistent dispatch loop.
+// name them (RK_REQUEST, RK_RESPONSE, RK_KEY_TYPE and RK_KEY_OFFSET when the request has a key, and
+// for stateful kernels RK_STATE), the user's handler file, then rk_loop.cuh, the persistent dispatch
+// loop.
 //
 // Handler signatures (pick the one that matches the kernel):
 //
@@ -14,8 +15,9 @@
 // A handler is called by a GROUP of threads for one message, a warp (32 threads), so several
 // messages of a batch run at once on different warps. On stateful kernels a key's messages always
 // go to the same warp, which handles them one after another in the order they were sent; other
-// keys run on other warps meanwhile. (A stateless kernel that sends to other kernels handles its
-// batch on one warp, so what it sends keeps its order.) ctx->thread and ctx->threads let the group
+// keys run on other warps meanwhile. A stateless kernel that sends to other kernels does the same
+// when its requests have a key, so what it sends keeps its order per key, and otherwise handles its
+// batch on one warp, so what it sends keeps its order. ctx->thread and ctx->threads let the group
 // split the work; call rk_group_sync(ctx) between phases that depend on each other's writes. `*out`
 // is zeroed before the call; `*in`, `*out` and `*state` live in shared memory. Return 0 on success
 // or a positive error code (any thread may return it); the message's future then fails with that
