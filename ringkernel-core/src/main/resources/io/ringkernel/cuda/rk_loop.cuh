@@ -647,18 +647,17 @@ __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* re
     const uint32_t run_lane = per * rw;
     const bool reader = lane < run_lane;
     uint64_t word_at[RK_SPRINT_LOADS];  // this lane's word in slot 0 of its source (run_lane: the run word)
-    uint64_t next[RK_SPRINT_LOADS];     // that source's next sequence (a copy of seqs[src])
-    uint64_t at[RK_SPRINT_LOADS];       // the address this lane reads: its word of that sequence's slot
-    uint32_t want[RK_SPRINT_LOADS];     // the tag that word carries once the slot is published
+    uint64_t at[RK_SPRINT_LOADS];       // the address this lane reads: its word of the source's next slot
+    uint32_t want[RK_SPRINT_LOADS];     // the tag that word carries once that slot is published
     uint32_t srcs[RK_SPRINT_LOADS];     // the source, sources if none
     const uint64_t slot_bytes = (uint64_t) rw * 8;
 #pragma unroll
     for (int j = 0; j < RK_SPRINT_LOADS; j++) {
         srcs[j] = reader && j * per + lane / rw < sources ? j * per + lane / rw : sources;
         word_at[j] = srcs[j] < sources ? rings[srcs[j]] + RK_EDGE_SLOTS + (lane % rw) * 8 : p.local + RK_LOCAL_RUN;
-        next[j] = srcs[j] < sources ? seqs[srcs[j]] : 0;
-        at[j] = word_at[j] + (next[j] & mask) * slot_bytes;
-        want[j] = (uint32_t) (next[j] >> p.capacity_log2) + 1;
+        const uint64_t seq = srcs[j] < sources ? seqs[srcs[j]] : 0;
+        at[j] = word_at[j] + (seq & mask) * slot_bytes;
+        want[j] = (uint32_t) (seq >> p.capacity_log2) + 1;
     }
     uint32_t start = 0;
     uint32_t reads = 0;
@@ -724,7 +723,6 @@ __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* re
 #pragma unroll
             for (int j = 0; j < RK_SPRINT_LOADS; j++) {
                 if (srcs[j] == src) {
-                    next[j] = after;
                     at[j] = word_at[j] + (after & mask) * slot_bytes;
                     want[j] = (uint32_t) (after >> p.capacity_log2) + 1;
                 }
