@@ -168,6 +168,53 @@ __device__ rk_state_entry* rk_find_state(const rk_params& p, int64_t key) {
     }
     return nullptr;
 }
+
+/** A word of a state-table entry, read at block scope (served by the SM's L1 when the line is there). */
+__device__ __forceinline__ uint64_t rk_entry_word(const rk_state_entry* entry, uint32_t word) {
+    uint64_t v;
+    asm volatile("ld.relaxed.cta.global.u64 %0, [%1];" : "=l"(v) : "l"(reinterpret_cast<const uint64_t*>(entry) + word));
+    return v;
+}
+
+/**
+ * The warp: the entry of `key`, its state copied into `scratch` (on every lane); null when the table
+ * is full. The warp first reads the entry at the key's home index at once, a word a lane (the key,
+ * `used`, the state's words): one trip to memory where rk_find_state takes three in a row (`used`
+ * with acquire, then the key, then the state). In a kernel that sends, each of those was a trip to
+ * L2, as every send's fence invalidates the SM's L1: the lookup took 0.51 us on the H100, this read
+ * 0.29 us (docs/performance.md). It is used when it shows the key's entry READY, which then is this
+ * key's own: its state was last written by a warp that handled the key before, behind a barrier or
+ * in this warp's own order. Otherwise lane 0 searches with rk_find_state: another key is there, an
+ * entry is being inserted, the key is 0 (a key read ahead of another warp's insert shows 0), or the
+ * state is not a whole number of 8-byte words (the warps' copies are only 8-byte aligned then) or
+ * longer than 30 of them.
+ */
+__device__ __forceinline__ rk_state_entry* rk_lookup_state(const rk_params& p, int64_t key, RK_STATE* scratch,
+                                                           uint32_t lane) {
+    constexpr uint32_t words = 2 + sizeof(RK_STATE) / 8;
+    constexpr bool at_once = sizeof(RK_STATE) % 8 == 0 && words <= 32;
+    rk_state_entry* home = reinterpret_cast<rk_state_entry*>(p.state_table) + ((uint32_t) rk_hash((uint64_t) key) & (p.state_slots - 1));
+    bool hit = false;
+    if (at_once && key != 0) {
+        const uint64_t v = lane < words ? rk_entry_word(home, lane) : 0;
+        const int64_t found = (int64_t) __shfl_sync(0xffffffffu, v, 0);
+        const uint64_t used = __shfl_sync(0xffffffffu, v, 1);
+        hit = used == RK_ENTRY_READY && found == key;
+        if (hit && lane >= 2 && lane < words) {
+            reinterpret_cast<uint64_t*>(scratch)[lane - 2] = v;
+        }
+    }
+    rk_state_entry* entry = hit ? home : nullptr;
+    if (!hit && lane == 0) {
+        entry = rk_find_state(p, key);
+        if (entry != nullptr) {
+            *scratch = entry->state;
+        }
+    }
+    entry = reinterpret_cast<rk_state_entry*>(__shfl_sync(0xffffffffu, reinterpret_cast<unsigned long long>(entry), 0));
+    __syncwarp();
+    return entry;
+}
 #endif
 
 /**
@@ -223,15 +270,7 @@ __device__ __forceinline__ void rk_handle_message(const rk_params& p, uint32_t* 
         out[w] = 0;
     }
 #if RK_STATEFUL
-    rk_state_entry* entry = nullptr;
-    if (lane == 0) {
-        entry = rk_find_state(p, key);
-        if (entry != nullptr) {
-            *scratch = entry->state;
-        }
-    }
-    entry = reinterpret_cast<rk_state_entry*>(__shfl_sync(0xffffffffu, reinterpret_cast<unsigned long long>(entry), 0));
-    __syncwarp();
+    rk_state_entry* const entry = rk_lookup_state(p, key, scratch, lane);
     rk_context ctx = {correlation, key, lane, 32, poll_ns, seen_ns, links, in[3], (flags & RK_FLAG_REPLY) ? 1u : 0u, 0u, 0u};
     int rc = RK_ERROR_STATE_TABLE_FULL;
     if (entry != nullptr) {
@@ -700,7 +739,9 @@ __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* re
             hand_over = 2;
         } else if (ready != 0) {
             const uint32_t rotated = ((ready >> start) | (ready << (sources - start))) & all;
-            const uint32_t src = (start + __ffs(rotated) - 1) % sources;
+            // start + (__ffs - 1) < 2 * sources: a subtraction instead of a division by `sources`
+            const uint32_t pick = start + __ffs(rotated) - 1;
+            const uint32_t src = pick >= sources ? pick - sources : pick;
             __syncwarp();
             if (!rk_sprint_answer(p, req + src * rw, resp,
 #if RK_STATEFUL
@@ -833,24 +874,28 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
 
     // The thread that publishes what a pass consumed and answered: the host's request ring consumer
     // index, the reply ring's producer index, the processed and failure counts, the link counters.
-    // It runs after the next poll's reads are issued, so that its fence, which orders those indices
-    // after the pass's replies, overlaps that poll instead of delaying it. The host sees a reply by
-    // its tags, not by these indices. It is a thread that reads no slot word while warp 0 sprints
-    // (below), and every way out of the loop passes a call first, so nothing stays unpublished.
+    // It runs after the next poll's reads are issued, so that the barrier of its release store, which
+    // orders the consumer index after the reads of the slots it hands back (and after the pass's
+    // replies), overlaps that poll instead of delaying it. A fence there (__threadfence_system) also
+    // invalidated the SM's L1 (CCTL.IVALL, as every PTX fence does), so a stateful kernel's next
+    // lookup went to L2 three times, one after the other: 0.74 us from the poll that found a message
+    // to its handler on the H100 (docs/performance.md). The host sees a reply by its tags, not by
+    // the producer index; the counters after the release store are telemetry. It is a thread that
+    // reads no slot word while warp 0 sprints (below), and every way out of the loop passes a call
+    // first, so nothing stays unpublished.
     auto publish_pass = [&]() {
         if (!pass.pending) {
             return;
         }
         pass.pending = false;
-        __threadfence_system();
-        rk_store(p.responses + RK_RING_PRODUCER, pass.resp_next);
         if (!edges) {
-            rk_store(p.requests + RK_RING_CONSUMER, pass.consumed);
+            rk_store_release(p.requests + RK_RING_CONSUMER, pass.consumed);
         } else {
-            rk_store(s_in_ring[pass.src] + RK_EDGE_CONSUMER, pass.consumed);
-            if (pass.src > 0 && p.link_stats != 0) {
-                rk_store(p.link_stats + (RK_STATS_IN + pass.src) * 8, pass.consumed);
-            }
+            rk_store_release(s_in_ring[pass.src] + RK_EDGE_CONSUMER, pass.consumed);
+        }
+        rk_store(p.responses + RK_RING_PRODUCER, pass.resp_next);
+        if (edges && pass.src > 0 && p.link_stats != 0) {
+            rk_store(p.link_stats + (RK_STATS_IN + pass.src) * 8, pass.consumed);
         }
         if (s_failed != 0) {
             failed += s_failed;

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,14 +38,17 @@ import io.ringkernel.ring.KernelRoutes;
  *       measured by the device clock ({@code %globaltimer}: the ingest stage stamps the reading just
  *       before it forwards it, the aggregate stage subtracts that from the time its poll saw it);
  *       and ingest → aggregate → topic → alerts-a, timed by alerts-a against the same stamp, which
- *       stays on one device's clock when aggregate runs on another;</li>
+ *       stays on one device's clock when aggregate runs on another; that span split into the first hop,
+ *       the aggregate stage (its poll seeing the reading to its publishing the alert) and the rest,
+ *       the second hop;</li>
  *   <li>throughput with 4096 readings in flight, and the same hop under that load;</li>
  *   <li>the linked pipeline with its rings in pinned host memory (the path between devices without P2P);</li>
  *   <li>on two or more devices, the hop between devices: P2P against host-staged.</li>
  * </ol>
  * The host-routed version does the same work: the host sends to the check stage, carries its
  * answer to the aggregate stage, and tells each alert to both subscribers. Every answer is checked
- * against a count kept on the host, and the subscribers' tallies against the anomalies seen.
+ * against a count kept on the host, and the subscribers' tallies against the anomalies seen. The
+ * report ends with the linked pipeline's figures against the host-routed one's.
  * Usage: {@code PipelineGpuBenchmark [report.md]}.
  */
 public final class PipelineGpuBenchmark {
@@ -58,7 +62,12 @@ public final class PipelineGpuBenchmark {
     private static final int DEPTH_SAMPLE_EVERY = 1024;
     private static final int CAPACITY = 8192;
 
+    private static final String LINKED = "linked, rings in device memory";
+    private static final String HOST_ROUTED = "routed through the host";
+
     private final StringBuilder report = new StringBuilder();
+    /** Per pipeline measured: one at a time, p50 end to end, first stage to alerts-a, the hop (ns); readings/s under load. */
+    private final Map<String, double[]> figures = new LinkedHashMap<>();
 
     private PipelineGpuBenchmark() {
     }
@@ -114,9 +123,10 @@ public final class PipelineGpuBenchmark {
             line("- pipeline: ingest (checks, forwards) -> aggregate (per-sensor totals, answers, publishes readings > %.0f)"
                     + " -> topic alerts -> alerts-a, alerts-b; %d sensors, ring capacity %d", PipelineKernels.ANOMALY, SENSORS,
                     CAPACITY);
-            measure("linked, rings in device memory", () -> linked(id -> cuda), true);
-            measure("routed through the host", () -> hostRouted(cuda), true);
+            measure(LINKED, () -> linked(id -> cuda), true);
+            measure(HOST_ROUTED, () -> hostRouted(cuda), true);
         }
+        compare();
         try (CudaBackend staged = new CudaBackend(0, options.withHostStagedLinks(true))) {
             measure("linked, rings in pinned host memory (host-staged)", () -> linked(id -> staged), true);
         }
@@ -256,6 +266,8 @@ public final class PipelineGpuBenchmark {
             Histogram hop = new Histogram(60_000_000_000L, 3);
             Histogram poll = new Histogram(60_000_000_000L, 3);
             Histogram twoHops = new Histogram(60_000_000_000L, 3);
+            Histogram stage = new Histogram(60_000_000_000L, 3);
+            Histogram secondHop = new Histogram(60_000_000_000L, 3);
             long[] alertsA = new long[SENSORS];
             int n = 0;
             for (int i = 0; i < WARMUP + SINGLE; i++, n++) {
@@ -272,7 +284,10 @@ public final class PipelineGpuBenchmark {
                 if (s.anomaly()) {
                     alertsA[(int) r.sensor()]++;
                     if (i >= WARMUP && twoHops.getTotalCount() < 5000) {
-                        twoHops.recordValue(Math.max(0, lastAlertHop(p, r.sensor(), alertsA[(int) r.sensor()])));
+                        long two = lastAlertHop(p, r.sensor(), alertsA[(int) r.sensor()]);
+                        twoHops.recordValue(Math.max(0, two));
+                        stage.recordValue(Math.max(0, s.stageNanos()));
+                        secondHop.recordValue(Math.max(0, two - s.hopNanos() - s.stageNanos()));
                     }
                 }
             }
@@ -282,8 +297,16 @@ public final class PipelineGpuBenchmark {
             }
             line("- one at a time, first stage -> aggregate -> topic -> alerts-a (two hops and the aggregate stage, clock of"
                     + " the first and last stage's device): %s", percentiles(twoHops));
+            if (oneClock) {
+                line("- of which the aggregate stage, its poll seeing the reading to its publishing the alert: %s",
+                        percentiles(stage));
+                line("- of which the rest, the aggregate publishing -> alerts-a's poll seeing the alert: %s",
+                        percentiles(secondHop));
+            }
             line("- one at a time, the aggregate stage's poll that found the reading, loads issued to loads returned: %s",
                     percentiles(poll));
+            double[] f = {e2e.getValueAtPercentile(50), twoHops.getValueAtPercentile(50), hop.getValueAtPercentile(50), 0};
+            figures.put(name, f);
             hop.reset();
             ArrayDeque<CompletableFuture<PipelineSummary>> inFlight = new ArrayDeque<>();
             ArrayDeque<PipelineReading> sent = new ArrayDeque<>();
@@ -315,6 +338,7 @@ public final class PipelineGpuBenchmark {
             long elapsed = System.nanoTime() - t0;
             line("- %d in flight: %d readings answered and checked in %.2f s: %.3f M readings/s", IN_FLIGHT, LOADED,
                     elapsed / 1e9, LOADED / (elapsed / 1e9) / 1e6);
+            figures.get(name)[3] = LOADED / (elapsed / 1e9);
             if (oneClock) {
                 line("- %d in flight, hop first stage -> aggregate (device clock): %s", IN_FLIGHT, percentiles(hop));
             }
@@ -335,6 +359,23 @@ public final class PipelineGpuBenchmark {
             line("- FAILED: %s", e);
             e.printStackTrace();
         }
+    }
+
+    /** The linked pipeline's figures against the host-routed one's, as ratios (host-routed / linked, or the inverse for throughput). */
+    private void compare() {
+        double[] l = figures.get(LINKED);
+        double[] h = figures.get(HOST_ROUTED);
+        if (l == null || h == null || l[3] == 0 || h[3] == 0) {
+            return;
+        }
+        line("");
+        line("## linked against host-routed, p50 (how many times faster)");
+        line("- end to end, send to the first stage -> answer from the second (host clock): %.2f us against %.2f us: %.2fx",
+                l[0] / 1e3, h[0] / 1e3, h[0] / l[0]);
+        line("- first stage -> aggregate -> alerts-a, the pipeline's three stages (device clock): %.2f us against %.2f us: %.2fx",
+                l[1] / 1e3, h[1] / 1e3, h[1] / l[1]);
+        line("- hop first stage -> aggregate (device clock): %.2f us against %.2f us: %.2fx", l[2] / 1e3, h[2] / 1e3, h[2] / l[2]);
+        line("- %d in flight: %.3f against %.3f M readings/s: %.2fx", IN_FLIGHT, l[3] / 1e6, h[3] / 1e6, l[3] / h[3]);
     }
 
     /** Waits until subscriber A has counted {@code alerts} alerts of {@code sensor}; returns the last one's two-hop time. */

@@ -87,11 +87,14 @@ public final class PipelineKernels {
                         PipelineTotals next = new PipelineTotals(t.count() + 1, t.sum() + r.value(), Math.max(t.max(), r.value()));
                         state.set(next);
                         boolean anomaly = r.value() > ANOMALY;
-                        if (anomaly && publish) {
-                            ctx.publish(ALERTS, new PipelineAlert(r.sensor(), r.value(), next.count(), r.sentNanos(), false));
+                        PipelineAlert alert = anomaly && publish
+                                ? new PipelineAlert(r.sensor(), r.value(), next.count(), r.sentNanos(), false) : null;
+                        long stage = System.nanoTime() - seen;
+                        if (alert != null) {
+                            ctx.publish(ALERTS, alert);
                         }
                         return new PipelineSummary(r.sensor(), next.count(), next.sum(), next.max(), anomaly,
-                                r.sentNanos() != 0 ? seen - r.sentNanos() : 0, 0);
+                                r.sentNanos() != 0 ? seen - r.sentNanos() : 0, 0, stage);
                     }
                 })
                 .cudaSource(CUDA + "pipeline_aggregate.cu").capacity(capacity).build();

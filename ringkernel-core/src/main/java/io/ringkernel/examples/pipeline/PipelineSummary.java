@@ -12,7 +12,9 @@ package io.ringkernel.examples.pipeline;
  *        the reading came straight from the host)
  * @param pollNanos on CUDA, how long the aggregate stage's poll that found the message took, from
  *        issuing its loads to all of them returning (device clock); 0 on the CPU
+ * @param stageNanos how long the aggregate stage took from seeing the reading (its poll on CUDA, the
+ *        handler's start on the CPU) to publishing the alert of an anomaly, or to answering otherwise
  */
 public record PipelineSummary(long sensor, long count, double sum, double max, boolean anomaly, long hopNanos,
-        long pollNanos) {
+        long pollNanos, long stageNanos) {
 }

@@ -33,11 +33,14 @@ __device__ int rk_handle(const PipelineReading* in, PipelineTotals* state, Pipel
         alert.count = state->count;
         alert.query = 0;
         alert.sentNanos = in->sentNanos;  // the first stage's stamp: the subscriber times two hops
+        out->stageNanos = (int64_t) (rk_now() - ctx->seen_ns);
         const int rc = rk_publish_alerts(ctx, &alert);
         if (rc > 0) {
             return rc;
         }
+        return 0;
     }
 #endif
+    out->stageNanos = (int64_t) (rk_now() - ctx->seen_ns);
     return 0;
 }

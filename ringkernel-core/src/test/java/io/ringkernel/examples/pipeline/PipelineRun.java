@@ -51,7 +51,7 @@ public record PipelineRun(List<PipelineSummary> summaries, Map<Integer, String> 
         for (int i = 0; i < futures.size(); i++) {
             try {
                 PipelineSummary s = futures.get(i).join();
-                summaries.add(new PipelineSummary(s.sensor(), s.count(), s.sum(), s.max(), s.anomaly(), 0, 0));
+                summaries.add(new PipelineSummary(s.sensor(), s.count(), s.sum(), s.max(), s.anomaly(), 0, 0, 0));
             } catch (CompletionException e) {
                 summaries.add(null);
                 failures.put(i, e.getCause().getClass().getSimpleName());
