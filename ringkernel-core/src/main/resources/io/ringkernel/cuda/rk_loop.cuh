@@ -193,7 +193,8 @@ __device__ __forceinline__ rk_state_entry* rk_lookup_state(const rk_params& p, i
                                                            uint32_t lane) {
     constexpr uint32_t words = 2 + sizeof(RK_STATE) / 8;
     constexpr bool at_once = sizeof(RK_STATE) % 8 == 0 && words <= 32;
-    rk_state_entry* home = reinterpret_cast<rk_state_entry*>(p.state_table) + ((uint32_t) rk_hash((uint64_t) key) & (p.state_slots - 1));
+    const uint32_t index = (uint32_t) rk_hash((uint64_t) key) & (p.state_slots - 1);
+    rk_state_entry* const home = reinterpret_cast<rk_state_entry*>(p.state_table) + index;
     bool hit = false;
     if (at_once && key != 0) {
         const uint64_t v = lane < words ? rk_entry_word(home, lane) : 0;
@@ -878,11 +879,11 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
     // orders the consumer index after the reads of the slots it hands back (and after the pass's
     // replies), overlaps that poll instead of delaying it. A fence there (__threadfence_system) also
     // invalidated the SM's L1 (CCTL.IVALL, as every PTX fence does), so a stateful kernel's next
-    // lookup went to L2 three times, one after the other (a stage that sends nothing took 0.61
-    // instead of 0.93 us on the H100 without it, docs/performance.md). The host sees a reply by its tags, not by
-    // the producer index; the counters after the release store are telemetry. It is a thread that
-    // reads no slot word while warp 0 sprints (below), and every way out of the loop passes a call
-    // first, so nothing stays unpublished.
+    // lookup went to L2 three times, one after the other (a stage that sends nothing took 0.93
+    // instead of 0.61 us on the H100, docs/performance.md). The host sees a reply by its tags, not by
+    // the producer index, and the counts after it need no order of their own (telemetry; the host's
+    // drain check also waits for every reply). It is a thread that reads no slot word while warp 0
+    // sprints (below), and every way out of the loop passes a call first, so nothing stays unpublished.
     auto publish_pass = [&]() {
         if (!pass.pending) {
             return;
