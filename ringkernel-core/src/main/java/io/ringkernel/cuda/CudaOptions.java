@@ -85,6 +85,11 @@ public record CudaOptions(Path cacheDirectory, int blockSize, int stateSlots, Du
         return new CudaOptions(cacheDirectory, threads, stateSlots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStagedLinks);
     }
 
+    /** A copy with another number of state-table entries per stateful kernel (a power of two). */
+    public CudaOptions withStateSlots(int slots) {
+        return new CudaOptions(cacheDirectory, blockSize, slots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStagedLinks);
+    }
+
     /** A copy that puts rings between kernels in pinned host memory (or not). */
     public CudaOptions withHostStagedLinks(boolean hostStaged) {
         return new CudaOptions(cacheDirectory, blockSize, stateSlots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStaged);

@@ -64,27 +64,6 @@ class CudaConformanceTest {
         }
     }
 
-    private static <I, O> List<Object> runOn(io.ringkernel.backend.Backend backend, RingKernelDefinition<I, O> def,
-            List<I> inputs, Function<O, Object> canonical) {
-        try (RingKernel<I, O> k = backend.createKernel(def)) {
-            k.launch();
-            k.activate();
-            List<CompletableFuture<O>> futures = k.sendBatch(inputs);
-            List<Object> out = new ArrayList<>();
-            for (CompletableFuture<O> f : futures) {
-                try {
-                    out.add(canonical.apply(f.get(30, TimeUnit.SECONDS)));
-                } catch (java.util.concurrent.ExecutionException e) {
-                    out.add("failed:" + e.getCause().getClass().getSimpleName());
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
-            }
-            assertThat(k.terminate(Duration.ofSeconds(5))).isTrue();
-            return out;
-        }
-    }
-
     private static List<Integer> bits(VectorAddResponse r) {
         List<Integer> b = new ArrayList<>();
         for (float f : r.c()) {
@@ -115,8 +94,8 @@ class CudaConformanceTest {
             }
         }
         inputs.add(new VectorAddRequest(new float[] {1, 2}, new float[] {1}));
-        List<Object> onCpu = runOn(cpu, VectorAddKernels.inline("va-cpu").build(), inputs, CudaConformanceTest::bits);
-        List<Object> onGpu = runOn(cuda, VectorAddKernels.inline("va-gpu").build(), inputs, CudaConformanceTest::bits);
+        List<Object> onCpu = GpuSupport.answers(cpu, VectorAddKernels.inline("va-cpu").build(), inputs, CudaConformanceTest::bits);
+        List<Object> onGpu = GpuSupport.answers(cuda, VectorAddKernels.inline("va-gpu").build(), inputs, CudaConformanceTest::bits);
         assertThat(onGpu).hasSize(inputs.size()).isEqualTo(onCpu);
         assertThat(onGpu.get(0)).isEqualTo(List.of());
         assertThat(onGpu.get(onGpu.size() - 1)).isEqualTo("failed:KernelFailedException");
@@ -135,8 +114,8 @@ class CudaConformanceTest {
         inputs.add(new RunningSumRequest(-8, 0, 1.0)); // out of order: key -8 has seen messages already
         Function<RunningSumResponse, Object> canon = r -> List.of(r.key(), r.count(),
                 Double.doubleToLongBits(r.sum()), Double.doubleToLongBits(r.mean()));
-        List<Object> onCpu = runOn(cpu, RunningSumKernels.definition("rs-cpu").build(), inputs, canon);
-        List<Object> onGpu = runOn(cuda, RunningSumKernels.definition("rs-gpu").build(), inputs, canon);
+        List<Object> onCpu = GpuSupport.answers(cpu, RunningSumKernels.definition("rs-cpu").build(), inputs, canon);
+        List<Object> onGpu = GpuSupport.answers(cuda, RunningSumKernels.definition("rs-gpu").build(), inputs, canon);
         assertThat(onGpu).isEqualTo(onCpu);
         assertThat(onGpu.get(onGpu.size() - 1)).isEqualTo("failed:KernelFailedException");
         assertThat(onGpu.subList(0, inputs.size() - 1)).doesNotContain("failed:KernelFailedException");
@@ -151,8 +130,8 @@ class CudaConformanceTest {
             inputs.add(i % 500 == 0 ? new ProbeRequest(i, w, 12345) : ProbeKernels.request(i, w));
         }
         Function<ProbeResponse, Object> canon = r -> List.of(r.sequence(), r.checksum(), r.valid());
-        assertThat(runOn(cuda, ProbeKernels.definition("probe-gpu").build(), inputs, canon))
-                .isEqualTo(runOn(cpu, ProbeKernels.definition("probe-cpu").build(), inputs, canon));
+        assertThat(GpuSupport.answers(cuda, ProbeKernels.definition("probe-gpu").build(), inputs, canon))
+                .isEqualTo(GpuSupport.answers(cpu, ProbeKernels.definition("probe-cpu").build(), inputs, canon));
     }
 
     @Test
