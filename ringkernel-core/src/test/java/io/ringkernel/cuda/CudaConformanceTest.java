@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Timeout;
 import io.ringkernel.DeviceBuffer;
 import io.ringkernel.KernelFailedException;
 import io.ringkernel.RingKernel;
-import io.ringkernel.RingKernelDefinition;
 import io.ringkernel.cpu.CpuBackend;
 import io.ringkernel.cuda.probe.ProbeKernels;
 import io.ringkernel.cuda.probe.ProbeRequest;
