@@ -135,7 +135,7 @@ class CudaLinksTest {
                 if (i == total / 4) {
                     assertThat(aggregate.terminate(Duration.ofSeconds(5))).isTrue();
                 }
-                futures.add(ingest.send(new PipelineReading(i % SENSORS, 1.0, 0)));
+                futures.add(ingest.send(new PipelineReading(i % SENSORS, 1.0, 0, 0)));
             }
             int answered = 0;
             int stopped = 0;

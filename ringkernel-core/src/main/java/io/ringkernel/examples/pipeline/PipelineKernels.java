@@ -53,7 +53,10 @@ public final class PipelineKernels {
     public static List<RingKernelDefinition<?, ?>> hostRouted(int capacity) {
         return List.of(
                 RingKernelDefinition.builder(CHECK + HOST_ROUTED, PipelineReading.class, PipelineReading.class)
-                        .handler((reading, ctx) -> new PipelineReading(reading.sensor(), finite(reading), System.nanoTime()))
+                        .handler((reading, ctx) -> {
+                            long now = System.nanoTime();
+                            return new PipelineReading(reading.sensor(), finite(reading), now, now);
+                        })
                         .cudaSource(CUDA + "pipeline_check.cu").capacity(capacity).build(),
                 aggregate(AGGREGATE + HOST_ROUTED, capacity, false),
                 tally(ALERTS_A + HOST_ROUTED, capacity),
@@ -61,7 +64,8 @@ public final class PipelineKernels {
     }
 
     private static PipelineSummary ingest(PipelineReading reading, KernelContext ctx) {
-        ctx.forward(AGGREGATE, new PipelineReading(reading.sensor(), finite(reading), System.nanoTime()));
+        long now = System.nanoTime();
+        ctx.forward(AGGREGATE, new PipelineReading(reading.sensor(), finite(reading), now, now));
         return null;
     }
 
@@ -88,7 +92,7 @@ public final class PipelineKernels {
                         state.set(next);
                         boolean anomaly = r.value() > ANOMALY;
                         PipelineAlert alert = anomaly && publish
-                                ? new PipelineAlert(r.sensor(), r.value(), next.count(), r.sentNanos(), false) : null;
+                                ? new PipelineAlert(r.sensor(), r.value(), next.count(), r.sentNanos(), r.enteredNanos(), false) : null;
                         long stage = System.nanoTime() - seen;
                         if (alert != null) {
                             ctx.publish(ALERTS, alert);
@@ -105,17 +109,18 @@ public final class PipelineKernels {
                 .statefulHandler(PipelineTallyState.class, new StatefulHandler<PipelineTallyState, PipelineAlert, PipelineTally>() {
                     @Override
                     public PipelineTallyState initialState(long key) {
-                        return new PipelineTallyState(0, 0.0, 0);
+                        return new PipelineTallyState(0, 0.0, 0, 0);
                     }
 
                     @Override
                     public PipelineTally handle(PipelineAlert a, State<PipelineTallyState> state, KernelContext ctx) {
                         if (!a.query()) {
+                            long now = System.nanoTime();
                             state.set(new PipelineTallyState(state.get().alerts() + 1, a.value(),
-                                    a.sentNanos() != 0 ? System.nanoTime() - a.sentNanos() : 0));
+                                    a.sentNanos() != 0 ? now - a.sentNanos() : 0, a.enteredNanos() != 0 ? now - a.enteredNanos() : 0));
                         }
                         PipelineTallyState s = state.get();
-                        return new PipelineTally(a.sensor(), s.alerts(), s.lastValue(), s.hopNanos());
+                        return new PipelineTally(a.sensor(), s.alerts(), s.lastValue(), s.hopNanos(), s.pipelineNanos());
                     }
                 })
                 .cudaSource(CUDA + "pipeline_tally.cu").capacity(capacity).build();

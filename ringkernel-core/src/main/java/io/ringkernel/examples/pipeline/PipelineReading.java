@@ -9,6 +9,8 @@ import io.ringkernel.layout.Key;
  * @param value the reading; the first stage refuses NaN and infinities
  * @param sentNanos when the previous stage sent it (device clock on CUDA, {@code System.nanoTime} on
  *        the CPU), 0 from the host
+ * @param enteredNanos when the pipeline's first stage had the reading: on CUDA when its poll saw it
+ *        (device clock), on the CPU when its handler started; 0 from the host
  */
-public record PipelineReading(@Key long sensor, double value, long sentNanos) {
+public record PipelineReading(@Key long sensor, double value, long sentNanos, long enteredNanos) {
 }

@@ -8,6 +8,8 @@ package io.ringkernel.examples.pipeline;
  * @param lastValue the last alert's reading
  * @param hopNanos for the last alert, from the first stage sending the reading on to this stage's
  *        poll seeing the alert
+ * @param pipelineNanos for the last alert, from the first stage having the reading to this stage
+ *        having handled the alert: the whole pipeline
  */
-public record PipelineTally(long sensor, long alerts, double lastValue, long hopNanos) {
+public record PipelineTally(long sensor, long alerts, double lastValue, long hopNanos, long pipelineNanos) {
 }

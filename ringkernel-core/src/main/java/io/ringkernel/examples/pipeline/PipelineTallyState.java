@@ -1,5 +1,5 @@
 package io.ringkernel.examples.pipeline;
 
-/** A subscriber's state per sensor. */
-public record PipelineTallyState(long alerts, double lastValue, long hopNanos) {
+/** A subscriber's state per sensor (the timings are {@link PipelineTally}'s). */
+public record PipelineTallyState(long alerts, double lastValue, long hopNanos, long pipelineNanos) {
 }

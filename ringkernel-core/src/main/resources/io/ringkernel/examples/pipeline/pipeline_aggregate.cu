@@ -33,6 +33,7 @@ __device__ int rk_handle(const PipelineReading* in, PipelineTotals* state, Pipel
         alert.count = state->count;
         alert.query = 0;
         alert.sentNanos = in->sentNanos;  // the first stage's stamp: the subscriber times two hops
+        alert.enteredNanos = in->enteredNanos;  // and the whole pipeline
         out->stageNanos = (int64_t) (rk_now() - ctx->seen_ns);
         const int rc = rk_publish_alerts(ctx, &alert);
         if (rc > 0) {

@@ -11,6 +11,7 @@ __device__ int rk_handle(const PipelineReading* in, PipelineReading* out, rk_con
         return PIPELINE_NOT_FINITE;
     }
     *out = *in;
+    out->enteredNanos = (int64_t) ctx->seen_ns;  // the pipeline has the reading
     out->sentNanos = (int64_t) rk_now();
     return 0;
 }

@@ -12,6 +12,7 @@ __device__ int rk_handle(const PipelineReading* in, PipelineSummary* out, rk_con
         return PIPELINE_NOT_FINITE;
     }
     PipelineReading next = *in;
+    next.enteredNanos = (int64_t) ctx->seen_ns;  // the pipeline has the reading
     next.sentNanos = (int64_t) rk_now();
     return rk_forward_aggregate(ctx, &next);
 }

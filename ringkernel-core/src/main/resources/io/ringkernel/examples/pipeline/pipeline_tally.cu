@@ -5,6 +5,7 @@ __device__ void rk_init_state(int64_t key, PipelineTallyState* state) {
     state->alerts = 0;
     state->lastValue = 0.0;
     state->hopNanos = 0;
+    state->pipelineNanos = 0;
 }
 
 __device__ int rk_handle(const PipelineAlert* in, PipelineTallyState* state, PipelineTally* out, rk_context* ctx) {
@@ -15,10 +16,12 @@ __device__ int rk_handle(const PipelineAlert* in, PipelineTallyState* state, Pip
         state->alerts += 1;
         state->lastValue = in->value;
         state->hopNanos = in->sentNanos != 0 ? (int64_t) (ctx->seen_ns - (uint64_t) in->sentNanos) : 0;
+        state->pipelineNanos = in->enteredNanos != 0 ? (int64_t) (rk_now() - (uint64_t) in->enteredNanos) : 0;
     }
     out->sensor = in->sensor;
     out->alerts = state->alerts;
     out->lastValue = state->lastValue;
     out->hopNanos = state->hopNanos;
+    out->pipelineNanos = state->pipelineNanos;
     return 0;
 }

@@ -29,7 +29,7 @@ public record PipelineRun(List<PipelineSummary> summaries, Map<Integer, String> 
         List<PipelineReading> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             double value = i % 97 == 96 ? Double.NaN : (i * 7919 % 1000) / 8.0;
-            out.add(new PipelineReading(i % sensors, value, 0));
+            out.add(new PipelineReading(i % sensors, value, 0, 0));
         }
         return out;
     }
@@ -70,8 +70,8 @@ public record PipelineRun(List<PipelineSummary> summaries, Map<Integer, String> 
             Map<Long, PipelineTally> tallies = new LinkedHashMap<>();
             long total = 0;
             for (long sensor = 0; sensor < sensors; sensor++) {
-                PipelineTally t = k.send(new PipelineAlert(sensor, 0, 0, 0, true)).join();
-                tallies.put(sensor, new PipelineTally(t.sensor(), t.alerts(), t.lastValue(), 0));
+                PipelineTally t = k.send(new PipelineAlert(sensor, 0, 0, 0, 0, true)).join();
+                tallies.put(sensor, new PipelineTally(t.sensor(), t.alerts(), t.lastValue(), 0, 0));
                 total += t.alerts();
             }
             if (total >= anomalies || System.nanoTime() > deadline) {
