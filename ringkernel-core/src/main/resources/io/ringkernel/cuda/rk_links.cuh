@@ -125,6 +125,16 @@ __device__ __forceinline__ void rk_edge_store(uint64_t addr, uint64_t v, bool sy
     }
 }
 
+/** The tag every word of slot `seq` of a link's ring carries (in its high half), as in MessageRing. */
+__device__ __forceinline__ uint64_t rk_edge_tag(const rk_edge& d, uint64_t seq) {
+    return ((seq >> d.capacity_log2) + 1) << 32;
+}
+
+/** The address of slot `seq` of a link's ring. */
+__device__ __forceinline__ uint64_t rk_edge_slot(const rk_edge& d, uint64_t seq) {
+    return d.ring + RK_EDGE_SLOTS + (seq & ((1ull << d.capacity_log2) - 1)) * d.words * 8;
+}
+
 /**
  * First half of a send on link e (one thread): claims the next slot and stores the message in it.
  * Returns RK_SENT with `seq` set (the send is complete once rk_edge_confirm, after a fence, says
@@ -171,8 +181,8 @@ __device__ int rk_edge_put(rk_links* L, uint32_t e, const void* msg, uint32_t by
             break;
         }
     }
-    const uint64_t tag = ((seq >> d.capacity_log2) + 1) << 32;
-    const uint64_t slot = d.ring + RK_EDGE_SLOTS + (seq & (capacity - 1)) * d.words * 8;
+    const uint64_t tag = rk_edge_tag(d, seq);
+    const uint64_t slot = rk_edge_slot(d, seq);
     const bool system = (d.flags & RK_EDGE_SYSTEM) != 0;
     rk_edge_store(slot, tag | flags, system);
     rk_edge_store(slot + 8, tag | (uint32_t) correlation, system);
@@ -226,9 +236,7 @@ __device__ int rk_edge_confirm(rk_links* L, uint32_t e, uint64_t seq, uint32_t f
         }
         const uint64_t drained = fin & ((1ull << 40) - 1);
         if ((fin >> 40) != closed || seq >= drained - 1) {
-            const uint64_t capacity = 1ull << d.capacity_log2;
-            const uint64_t tag = ((seq >> d.capacity_log2) + 1) << 32;
-            rk_store(d.ring + RK_EDGE_SLOTS + (seq & (capacity - 1)) * d.words * 8, tag | flags | RK_FLAG_SKIP);
+            rk_store(rk_edge_slot(d, seq), rk_edge_tag(d, seq) | flags | RK_FLAG_SKIP);
             atomicAdd(&L->rejected[e], 1ull);
             L->dirty = 1;
             return RK_ERROR_TARGET_STOPPED;
