@@ -67,11 +67,16 @@ public final class PipelineGpuBenchmark {
     private static final String HOST_ROUTED = "routed through the host";
 
     private final StringBuilder report = new StringBuilder();
+    /** What each pipeline measured, for the comparison at the end. */
+    private final Map<String, Figures> figures = new LinkedHashMap<>();
+
     /**
-     * Per pipeline measured, one at a time, p50 in ns: end to end, first stage's send to alerts-a, the hop; readings/s
-     * under load; the whole pipeline, first stage having the reading to alerts-a having handled it.
+     * A pipeline's figures: one at a time, p50 in ns, end to end, the whole pipeline (first stage
+     * having the reading to alerts-a having handled it), first stage's send to alerts-a's poll, the
+     * hop; readings per second under load.
      */
-    private final Map<String, double[]> figures = new LinkedHashMap<>();
+    private record Figures(double endToEnd, double whole, double span, double hop, double loadedPerSecond) {
+    }
 
     private PipelineGpuBenchmark() {
     }
@@ -314,9 +319,7 @@ public final class PipelineGpuBenchmark {
                     + " handled the alert (clock of the first and last stage's device): %s", percentiles(whole));
             line("- one at a time, the aggregate stage's poll that found the reading, loads issued to loads returned: %s",
                     percentiles(poll));
-            double[] f = {e2e.getValueAtPercentile(50), twoHops.getValueAtPercentile(50), hop.getValueAtPercentile(50), 0,
-                    whole.getValueAtPercentile(50)};
-            figures.put(name, f);
+            double hopP50 = hop.getValueAtPercentile(50);
             hop.reset();
             ArrayDeque<CompletableFuture<PipelineSummary>> inFlight = new ArrayDeque<>();
             ArrayDeque<PipelineReading> sent = new ArrayDeque<>();
@@ -348,7 +351,8 @@ public final class PipelineGpuBenchmark {
             long elapsed = System.nanoTime() - t0;
             line("- %d in flight: %d readings answered and checked in %.2f s: %.3f M readings/s", IN_FLIGHT, LOADED,
                     elapsed / 1e9, LOADED / (elapsed / 1e9) / 1e6);
-            figures.get(name)[3] = LOADED / (elapsed / 1e9);
+            figures.put(name, new Figures(e2e.getValueAtPercentile(50), whole.getValueAtPercentile(50),
+                    twoHops.getValueAtPercentile(50), hopP50, LOADED / (elapsed / 1e9)));
             if (oneClock) {
                 line("- %d in flight, hop first stage -> aggregate (device clock): %s", IN_FLIGHT, percentiles(hop));
             }
@@ -373,21 +377,23 @@ public final class PipelineGpuBenchmark {
 
     /** The linked pipeline's figures against the host-routed one's, as ratios (host-routed / linked, or the inverse for throughput). */
     private void compare() {
-        double[] l = figures.get(LINKED);
-        double[] h = figures.get(HOST_ROUTED);
-        if (l == null || h == null || l[3] == 0 || h[3] == 0) {
+        Figures l = figures.get(LINKED);
+        Figures h = figures.get(HOST_ROUTED);
+        if (l == null || h == null) {
             return;
         }
         line("");
         line("## linked against host-routed, p50 (how many times faster)");
         line("- end to end, send to the first stage -> answer from the second (host clock): %.2f us against %.2f us: %.2fx",
-                l[0] / 1e3, h[0] / 1e3, h[0] / l[0]);
+                l.endToEnd() / 1e3, h.endToEnd() / 1e3, h.endToEnd() / l.endToEnd());
         line("- through the pipeline, the first stage having the reading -> alerts-a having handled the alert (device clock):"
-                + " %.2f us against %.2f us: %.2fx", l[4] / 1e3, h[4] / 1e3, h[4] / l[4]);
+                + " %.2f us against %.2f us: %.2fx", l.whole() / 1e3, h.whole() / 1e3, h.whole() / l.whole());
         line("- the first stage sending the reading on -> alerts-a's poll seeing the alert (device clock): %.2f us against"
-                + " %.2f us: %.2fx", l[1] / 1e3, h[1] / 1e3, h[1] / l[1]);
-        line("- hop first stage -> aggregate (device clock): %.2f us against %.2f us: %.2fx", l[2] / 1e3, h[2] / 1e3, h[2] / l[2]);
-        line("- %d in flight: %.3f against %.3f M readings/s: %.2fx", IN_FLIGHT, l[3] / 1e6, h[3] / 1e6, l[3] / h[3]);
+                + " %.2f us: %.2fx", l.span() / 1e3, h.span() / 1e3, h.span() / l.span());
+        line("- hop first stage -> aggregate (device clock): %.2f us against %.2f us: %.2fx", l.hop() / 1e3, h.hop() / 1e3,
+                h.hop() / l.hop());
+        line("- %d in flight: %.3f against %.3f M readings/s: %.2fx", IN_FLIGHT, l.loadedPerSecond() / 1e6,
+                h.loadedPerSecond() / 1e6, l.loadedPerSecond() / h.loadedPerSecond());
     }
 
     /** Waits until subscriber A has counted {@code alerts} alerts of {@code sensor}; returns its tally then. */
