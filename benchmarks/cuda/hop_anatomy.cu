@@ -5,7 +5,7 @@
 // pipeline. Timed with %globaltimer per message: stamp before the slot's stores -> the poller has
 // the complete slot (the hop, as PipelineGpuBenchmark reports it), and the poll that found it,
 // loads issued -> returned. Variants: who writes the slot (one thread, or 16 lanes), a fence and a
-// load after it (as rk_edge_send does), what the poller reads (one slot, or two slots and a run
+// load after it (as rk_edge_deliver does), what the poller reads (one slot, or two slots and a run
 // word on three lines), how many polls it keeps in flight, and which SMs the two warps run on.
 // Last, what a sender pays per message for its check against a target that stops.
 //
@@ -39,7 +39,7 @@ __device__ __forceinline__ uint32_t smid() {
 struct Variant {
     const char* name;
     int writer_lanes;  // 1: lane 0 stores the 16 words; 16: lanes 0-15 store one each
-    int fence;         // after the slot: fence.sc.gpu and a load of another line, as rk_edge_send
+    int fence;         // after the slot: fence.sc.gpu and a load of another line, as rk_edge_deliver
     int lines;         // poller: 1 (the slot) or 3 (two slots and a run word, as rk_sprint_links)
     int inflight;      // poller: polls in flight, staggered by a fraction of one poll's latency
 };
@@ -210,7 +210,7 @@ static Result run(uint64_t* buf, uint32_t* hops, uint32_t* polls, const Variant&
 
 // What one sender thread pays per message, back to back into a ring of 1,024 16-word slots that
 // nobody reads: the stores alone; the stores, then fence.sc.gpu and a load of the ring's `closed`
-// word (rk_edge_send's check against a target that stops); the stores, then one acq_rel atomic on
+// word (rk_edge_deliver's check against a target that stops); the stores, then one acq_rel atomic on
 // that word instead. Mean ns per message over SENDS messages.
 #define SENDS 20000
 __global__ void send_cost(uint64_t* ring, uint64_t* closed, int mode, unsigned long long* out) {

@@ -1,5 +1,6 @@
 package io.ringkernel.cuda;
 
+import static jcuda.driver.JCudaDriver.cuFuncGetAttribute;
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor;
@@ -129,6 +130,14 @@ final class CudaKernelEngine implements KernelEngine {
             window = Math.max(Math.max(1, sources), window / 2);
             smem = sharedBytes(window, requestWords, responseWords, stateBytes);
         }
+        // A state table that fits beside the rest (the loop's own shared variables included) in the
+        // 48 KiB a block gets without opting in lives in the block's shared memory, where a lookup
+        // takes no trip to L2 (rk_state_table).
+        long tableBytes = source.stateful() ? (long) options.stateSlots() * source.stateEntryBytes() : 0;
+        boolean tableShared = source.stateful() && staticShared(function) + smem + tableBytes <= DEFAULT_SHARED_LIMIT;
+        if (tableShared) {
+            smem += (int) tableBytes;
+        }
         if (polled > LOADS * block || window < sources) {
             throw new CudaException("cannot launch ring kernel '" + definition.id() + "': one poll of its " + sources
                     + " incoming rings needs " + polled + " loads, more than a block of 1024 threads makes", null);
@@ -147,8 +156,7 @@ final class CudaKernelEngine implements KernelEngine {
         }
 
         long table = 0;
-        if (source.stateful()) {
-            long tableBytes = (long) options.stateSlots() * source.stateEntryBytes();
+        if (source.stateful() && !tableShared) {
             // Zeroed by the kernel itself before its first poll: a memset here could wait for running kernels.
             stateTable = context.allocateDevice(tableBytes);
             table = stateTable.address();
@@ -203,6 +211,14 @@ final class CudaKernelEngine implements KernelEngine {
 
     private static int sharedBytes(int window, int requestWords, int responseWords, int stateBytes) {
         return window * (requestWords + responseWords) * 4 + stateBytes;
+    }
+
+    /** Bytes of shared memory the kernel declares itself (`__shared__`), besides the dynamic part. */
+    private int staticShared(CUfunction function) {
+        int[] bytes = new int[1];
+        context.check("cuFuncGetAttribute(SHARED_SIZE_BYTES)",
+                () -> cuFuncGetAttribute(bytes, CUfunction_attribute.CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, function));
+        return bytes[0];
     }
 
     private int occupancy(CUfunction function, int block, int smem) {

@@ -9,7 +9,9 @@ import java.time.Duration;
  * <ul>
  * <li>{@code ringkernel.cuda.cache-dir} (default {@code ${user.home}/.cache/ringkernel}): compiled kernels</li>
  * <li>{@code ringkernel.cuda.block-size} (default 128): threads of each persistent kernel, a multiple of 32</li>
- * <li>{@code ringkernel.cuda.state-slots} (default 65536): keys a stateful kernel can hold</li>
+ * <li>{@code ringkernel.cuda.state-slots} (default 65536): keys a stateful kernel can hold; a table that fits
+ * beside the kernel's other shared memory in 48 KiB (e.g. 256 entries of a 24-byte state) is kept in the
+ * block's shared memory, where a key's state is found without a trip to the GPU's L2 cache</li>
  * <li>{@code ringkernel.cuda.stall-timeout-ms} (default 5000): heartbeat silence reported as a stall</li>
  * <li>{@code ringkernel.cuda.idle-sleep-ns} (default 20000): {@code __nanosleep} of an inactive kernel</li>
  * <li>{@code ringkernel.cuda.host-arena-mb} (default 64): pinned host memory for rings, registered up front</li>
@@ -20,7 +22,7 @@ import java.time.Duration;
  *
  * @param cacheDirectory where compiled CUBINs are kept
  * @param blockSize threads per persistent kernel (one block)
- * @param stateSlots state-table entries per stateful kernel, a power of two
+ * @param stateSlots state-table entries per stateful kernel, a power of two (small tables live in shared memory)
  * @param stallTimeout how long a silent heartbeat may last before the kernel is reported as stalled
  * @param idleSleepNanos sleep per pass of an inactive kernel
  * @param nvrtcLibrary explicit NVRTC library path, or {@code null} to search

@@ -65,12 +65,17 @@
 // Heartbeat period in ns of %globaltimer.
 #define RK_HEARTBEAT_NS 100000ull
 
+// The block's dynamic shared memory: the request chunks (the low halves of each slot's words) of a
+// window, the reply chunks staged for each handled slot, then on stateful kernels one state copy per
+// warp and, if the host put it there, the state table (rk_state_table).
+extern __shared__ __align__(16) unsigned char rk_smem[];
+
 /** Kernel parameters; mirrored byte for byte by io.ringkernel.cuda.LaunchParams. */
 typedef struct rk_params {
     uint64_t requests;      // device address of the request ring region (mapped host memory)
     uint64_t responses;     // device address of the response ring region (mapped host memory)
     uint64_t control;       // device address of the control block (mapped host memory)
-    uint64_t state_table;   // device memory of a stateful kernel's state table, else 0
+    uint64_t state_table;   // a stateful kernel's state table in device memory; 0: in shared memory (rk_state_table)
     uint32_t capacity_log2; // log2 of both rings' capacity
     uint32_t request_words; // 64-bit words per request slot (a multiple of 8)
     uint32_t response_words;// 64-bit words per response slot (a multiple of 8)
@@ -125,10 +130,26 @@ static_assert(sizeof(rk_state_entry) == RK_STATE_ENTRY_BYTES, "state entry size 
 #define RK_ENTRY_READY 1ull
 #define RK_ENTRY_CLAIMED 2ull
 
-/** A state-table entry's `used` word, read with acquire at block scope (served by the SM's L1). */
+/**
+ * The state table. A small one (the host's choice: io.ringkernel.cuda.CudaKernelEngine) lives in
+ * the block's dynamic shared memory, after the request and reply chunks of a window and the warps'
+ * state copies, where a lookup takes no trip to L2 (in a kernel that sends, every send's fence
+ * invalidates the SM's L1): the H100 pipeline's aggregate stage took 0.38 us with its table there,
+ * 0.48 us in device memory. Accesses below use generic addresses, so the same code serves either.
+ */
+__device__ __forceinline__ rk_state_entry* rk_state_table(const rk_params& p) {
+    if (p.state_table != 0) {
+        return reinterpret_cast<rk_state_entry*>(p.state_table);
+    }
+    const uint32_t chunks = p.window * (p.request_words + p.response_words);
+    const uint32_t copies = ((sizeof(RK_STATE) + 15) & ~15u) * (blockDim.x / 32);
+    return reinterpret_cast<rk_state_entry*>(rk_smem + chunks * 4 + copies);
+}
+
+/** A state-table entry's `used` word, read with acquire at block scope (served by L1 or shared memory). */
 __device__ __forceinline__ unsigned long long rk_entry_used(const unsigned long long* used) {
     unsigned long long v;
-    asm volatile("ld.acquire.cta.global.u64 %0, [%1];" : "=l"(v) : "l"(used) : "memory");
+    asm volatile("ld.acquire.cta.u64 %0, [%1];" : "=l"(v) : "l"(used) : "memory");
     return v;
 }
 
@@ -143,7 +164,7 @@ __device__ __forceinline__ unsigned long long rk_entry_used(const unsigned long 
  * read of the key went one after the other before every stateful handler.
  */
 __device__ rk_state_entry* rk_find_state(const rk_params& p, int64_t key) {
-    rk_state_entry* table = reinterpret_cast<rk_state_entry*>(p.state_table);
+    rk_state_entry* table = rk_state_table(p);
     const uint32_t mask = p.state_slots - 1;
     uint32_t i = (uint32_t) rk_hash((uint64_t) key) & mask;
     for (uint32_t n = 0; n < p.state_slots; n++, i = (i + 1) & mask) {
@@ -154,7 +175,7 @@ __device__ rk_state_entry* rk_find_state(const rk_params& p, int64_t key) {
             if (u == RK_ENTRY_FREE) {
                 table[i].key = key;
                 rk_init_state(key, &table[i].state);
-                asm volatile("st.release.cta.global.u64 [%0], %1;" ::"l"(used), "l"(RK_ENTRY_READY) : "memory");
+                asm volatile("st.release.cta.u64 [%0], %1;" ::"l"(used), "l"(RK_ENTRY_READY) : "memory");
                 return &table[i];
             }
         }
@@ -169,10 +190,10 @@ __device__ rk_state_entry* rk_find_state(const rk_params& p, int64_t key) {
     return nullptr;
 }
 
-/** A word of a state-table entry, read at block scope (served by the SM's L1 when the line is there). */
+/** A word of a state-table entry, read at block scope (served by L1 when the line is there, or shared memory). */
 __device__ __forceinline__ uint64_t rk_entry_word(const rk_state_entry* entry, uint32_t word) {
     uint64_t v;
-    asm volatile("ld.relaxed.cta.global.u64 %0, [%1];" : "=l"(v) : "l"(reinterpret_cast<const uint64_t*>(entry) + word));
+    asm volatile("ld.relaxed.cta.u64 %0, [%1];" : "=l"(v) : "l"(reinterpret_cast<const uint64_t*>(entry) + word));
     return v;
 }
 
@@ -194,19 +215,23 @@ __device__ __forceinline__ rk_state_entry* rk_lookup_state(const rk_params& p, i
     constexpr uint32_t words = 2 + sizeof(RK_STATE) / 8;
     constexpr bool at_once = sizeof(RK_STATE) % 8 == 0 && words <= 32;
     const uint32_t index = (uint32_t) rk_hash((uint64_t) key) & (p.state_slots - 1);
-    rk_state_entry* const home = reinterpret_cast<rk_state_entry*>(p.state_table) + index;
-    bool hit = false;
+    rk_state_entry* const home = rk_state_table(p) + index;
     if (at_once && key != 0) {
+        // Each lane checks its own word (lane 0 the key, lane 1 `used`) and the warp votes, instead
+        // of shuffling both words to every lane: the dispatch runs on one warp, instruction after
+        // dependent instruction, so every step shows in a stage's latency.
         const uint64_t v = lane < words ? rk_entry_word(home, lane) : 0;
-        const int64_t found = (int64_t) __shfl_sync(0xffffffffu, v, 0);
-        const uint64_t used = __shfl_sync(0xffffffffu, v, 1);
-        hit = used == RK_ENTRY_READY && found == key;
-        if (hit && lane >= 2 && lane < words) {
-            reinterpret_cast<uint64_t*>(scratch)[lane - 2] = v;
+        const bool own = lane == 0 ? (int64_t) v == key : (lane == 1 ? v == RK_ENTRY_READY : true);
+        if (__all_sync(0xffffffffu, own)) {
+            if (lane >= 2 && lane < words) {
+                reinterpret_cast<uint64_t*>(scratch)[lane - 2] = v;
+            }
+            __syncwarp();
+            return home;
         }
     }
-    rk_state_entry* entry = hit ? home : nullptr;
-    if (!hit && lane == 0) {
+    rk_state_entry* entry = nullptr;
+    if (lane == 0) {
         entry = rk_find_state(p, key);
         if (entry != nullptr) {
             *scratch = entry->state;
@@ -217,6 +242,13 @@ __device__ __forceinline__ rk_state_entry* rk_lookup_state(const rk_params& p, i
     return entry;
 }
 #endif
+
+/** The warp: zeroes a staged reply's words after its header, so a handler finds `*out` zeroed. */
+__device__ __forceinline__ void rk_clear_reply(const rk_params& p, uint32_t* out, uint32_t lane) {
+    for (uint32_t w = 4 + lane; w < p.response_words; w += 32) {
+        out[w] = 0;
+    }
+}
 
 /**
  * The group's result for one message, on every lane: the first non-zero return of its lanes, else
@@ -255,11 +287,13 @@ __device__ __forceinline__ void rk_finish_message(uint32_t* in, uint32_t* out, u
 }
 
 /**
- * One warp handles one message: `in` holds its request chunks, its reply is staged in `out`, lane 0
- * counts a failure. Stateful kernels pass the message's key and the warp's copy of a state, which
- * is loaded from the key's table entry (inserted if new) and written back if the handler succeeds.
+ * One warp handles one message: `in` holds its request chunks, its reply is staged in `out` (whose
+ * words after the header are zeroed first unless `zeroed` says they are), lane 0 counts a failure.
+ * Stateful kernels pass the message's key and the warp's copy of a state, which is loaded from the
+ * key's table entry (inserted if new) and written back if the handler succeeds.
  */
-__device__ __forceinline__ void rk_handle_message(const rk_params& p, uint32_t* in, uint32_t* out, uint32_t lane,
+__device__ __forceinline__ void rk_handle_message(const rk_params& p, uint32_t* in, uint32_t* out, bool zeroed,
+                                                  uint32_t lane,
 #if RK_STATEFUL
                                                   int64_t key, RK_STATE* scratch,
 #endif
@@ -267,8 +301,8 @@ __device__ __forceinline__ void rk_handle_message(const rk_params& p, uint32_t* 
                                                   uint32_t& error_code, uint64_t& error_seq) {
     const uint32_t flags = in[0];
     const uint64_t correlation = (uint64_t) in[1] | ((uint64_t) in[2] << 32);
-    for (uint32_t w = 4 + lane; w < p.response_words; w += 32) {
-        out[w] = 0;
+    if (!zeroed) {
+        rk_clear_reply(p, out, lane);
     }
 #if RK_STATEFUL
     rk_state_entry* const entry = rk_lookup_state(p, key, scratch, lane);
@@ -470,8 +504,11 @@ typedef struct rk_pass {
 /**
  * Warp 0, sprinting: handles the message whose request chunks are at `in` (skipped slots aside)
  * and writes its reply, if its caller waits for one, into the next slot of the host's reply ring.
- * Returns false, with `abort` set, if the host terminated the kernel while the warp waited for room
- * there (the reply is then lost, as in a block pass).
+ * `out` comes zeroed after its header and is zeroed again once used, so that work falls between
+ * messages instead of before the handler (a sprint's dispatch runs on one warp, each instruction
+ * after the one it depends on: every one of them adds to a stage's latency). Returns false, with
+ * `abort` set, if the host terminated the kernel while the warp waited for room there (the reply is
+ * then lost, as in a block pass).
  */
 __device__ __forceinline__ bool rk_sprint_answer(const rk_params& p, uint32_t* in, uint32_t* out,
 #if RK_STATEFUL
@@ -485,12 +522,14 @@ __device__ __forceinline__ bool rk_sprint_answer(const rk_params& p, uint32_t* i
         return true;
     }
 #if RK_STATEFUL
-    rk_handle_message(p, in, out, lane, rk_key_of(in), scratch, poll_ns, seen_ns, links, failed, error_code, error_seq);
+    rk_handle_message(p, in, out, true, lane, rk_key_of(in), scratch, poll_ns, seen_ns, links, failed, error_code,
+                      error_seq);
 #else
-    rk_handle_message(p, in, out, lane, poll_ns, seen_ns, links, failed, error_code, error_seq);
+    rk_handle_message(p, in, out, true, lane, poll_ns, seen_ns, links, failed, error_code, error_seq);
 #endif
     // Read after the handler: a request handed on with rk_forward is answered downstream.
     if (!(in[0] & RK_FLAG_REPLY)) {
+        rk_clear_reply(p, out, lane);
         return true;
     }
     const uint64_t capacity = 1ull << p.capacity_log2;
@@ -508,6 +547,9 @@ __device__ __forceinline__ bool rk_sprint_answer(const rk_params& p, uint32_t* i
     const uint64_t slot = p.responses + RK_RING_SLOTS + (resp_next & (capacity - 1)) * p.response_words * 8;
     for (uint32_t w = lane; w < p.response_words; w += 32) {
         rk_store(slot + w * 8, tag | out[w]);
+        if (w >= 4) {
+            out[w] = 0;
+        }
     }
     resp_next++;
     return true;
@@ -559,6 +601,7 @@ __device__ __forceinline__ void rk_sprint(const rk_params& p, uint32_t* req, uin
     const uint64_t capacity = 1ull << p.capacity_log2;
     const uint64_t mask = capacity - 1;
     const uint64_t slots = p.requests + RK_RING_SLOTS;
+    rk_clear_reply(p, resp, lane);  // block passes leave their replies staged (rk_sprint_answer)
     uint64_t seq = next_seq;
     uint32_t reads = 0;
     uint64_t answered = 0;  // when the last reply was written; 0 before the first
@@ -661,6 +704,8 @@ __device__ __forceinline__ void rk_sprint(const rk_params& p, uint32_t* req, uin
  * RK_SPRINT_RUN_EVERY-th read the run word its intake block mirrors, handles the first message it
  * finds (the search starts after the ring it last took from) and writes its reply, with warp
  * synchronisation only. It hands over to block passes, with `window` 1 or 2, as rk_sprint does.
+ * Every ring is read at system scope, whatever memory it is in: choosing the scope per ring put a
+ * branch around each load of every read, and in device memory the two scopes cost the same.
  */
 template <typename Publish>
 __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* req, uint32_t* resp,
@@ -669,7 +714,7 @@ __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* re
 #endif
                                                 uint64_t command, uint64_t& resp_next, uint64_t& resp_limit, rk_pass& pass,
                                                 uint64_t& last_beat, uint64_t& beats, rk_links* links, uint64_t* seqs,
-                                                const uint64_t* rings, uint32_t in_system, uint32_t& failed,
+                                                const uint64_t* rings, uint32_t& failed,
                                                 uint32_t& error_code, uint64_t& error_seq, uint32_t& abort,
                                                 uint32_t& window, Publish& publish) {
     const uint32_t lane = threadIdx.x;
@@ -677,6 +722,7 @@ __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* re
     const uint32_t sources = p.in_count;
     const uint64_t mask = (1ull << p.capacity_log2) - 1;
     const uint32_t all = (1u << sources) - 1u;
+    rk_clear_reply(p, resp, lane);  // block passes leave their replies staged (rk_sprint_answer)
     // Load j reads the slots of sources [j * per, (j + 1) * per), a word per lane from lane 0; the
     // lane after them, still below RK_PUBLISHER, reads the run word with load 0 of every
     // RK_SPRINT_RUN_EVERY-th read. Each lane works out what it reads here, once, and again only for
@@ -711,7 +757,7 @@ __device__ __forceinline__ void rk_sprint_links(const rk_params& p, uint32_t* re
         for (int j = 0; j < RK_SPRINT_LOADS; j++) {
             v[j] = 0;
             if (srcs[j] < sources) {
-                v[j] = (in_system >> srcs[j]) & 1u ? rk_load(at[j]) : rk_load_gpu(at[j]);
+                v[j] = rk_load(at[j]);
             } else if (j == 0 && lane == run_lane && with_run) {
                 v[j] = rk_load_gpu(at[0]);
             }
@@ -807,7 +853,6 @@ __device__ void rk_publish_link_stats(const rk_params& p, rk_links& links) {
 #endif
 
 extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk_params p) {
-    extern __shared__ __align__(16) unsigned char rk_smem[];
     // Request chunks (the low halves of each slot's words) of the window, then the response
     // chunks staged for each handled slot: structs are read and written in place there.
     uint32_t* const req = reinterpret_cast<uint32_t*>(rk_smem);
@@ -917,10 +962,10 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
     };
 
 #if RK_STATEFUL
-    // The table comes from a reused device arena; clearing it here needs no driver call (a memset
-    // from the host could wait for the other ring kernels running on the device).
+    // A table in device memory comes from a reused arena; clearing it here needs no driver call (a
+    // memset from the host could wait for the other ring kernels running on the device).
     {
-        uint64_t* table = reinterpret_cast<uint64_t*>(p.state_table);
+        uint64_t* table = reinterpret_cast<uint64_t*>(rk_state_table(p));
         const uint64_t n = (uint64_t) p.state_slots * sizeof(rk_state_entry) / 8;
         for (uint64_t i = tid; i < n; i += nthreads) {
             table[i] = 0;
@@ -1002,7 +1047,7 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
                                     state_scratch,
 #endif
                                     last_command, resp_next, resp_limit, pass, last_beat, beats, links, s_seq, s_in_ring,
-                                    s_in_system, s_failed, s_error_code, s_error_seq, s_abort, s_window, publish_pass);
+                                    s_failed, s_error_code, s_error_seq, s_abort, s_window, publish_pass);
                 } else {
                     rk_sprint(p, req, resp,
 #if RK_STATEFUL
@@ -1175,7 +1220,7 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
                 if ((in[0] & RK_FLAG_SKIP) || rk_warp_of(key, nwarps) != warp) {
                     continue;
                 }
-                rk_handle_message(p, in, resp + s * p.response_words, lane, key, state_scratch + warp, poll_ns, seen_ns,
+                rk_handle_message(p, in, resp + s * p.response_words, false, lane, key, state_scratch + warp, poll_ns, seen_ns,
                                   links, s_failed, s_error_code, s_error_seq);
             }
 #else
@@ -1194,7 +1239,7 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
                 if ((in[0] & RK_FLAG_SKIP) || owner != warp) {
                     continue;
                 }
-                rk_handle_message(p, in, resp + s * p.response_words, lane, poll_ns, seen_ns, links, s_failed,
+                rk_handle_message(p, in, resp + s * p.response_words, false, lane, poll_ns, seen_ns, links, s_failed,
                                   s_error_code, s_error_seq);
             }
 #endif

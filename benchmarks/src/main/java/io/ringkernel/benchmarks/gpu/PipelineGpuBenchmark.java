@@ -62,6 +62,11 @@ public final class PipelineGpuBenchmark {
     /** Under load, the queues' depths are read every this many readings sent (a power of two). */
     private static final int DEPTH_SAMPLE_EVERY = 1024;
     private static final int CAPACITY = 8192;
+    /**
+     * State-table entries of the stateful stages: room for the sensors, small enough to live in shared
+     * memory (CudaOptions); -Dringkernel.cuda.state-slots=65536 puts the tables in device memory.
+     */
+    private static final int STATE_SLOTS = Integer.getInteger("ringkernel.cuda.state-slots", 256);
 
     private static final String LINKED = "linked, rings in device memory";
     private static final String HOST_ROUTED = "routed through the host";
@@ -125,13 +130,13 @@ public final class PipelineGpuBenchmark {
             return 2;
         }
         Path cacheDir = Files.createTempDirectory("ringkernel-bench-cache");
-        CudaOptions options = CudaOptions.fromSystemProperties().withCacheDirectory(cacheDir);
+        CudaOptions options = CudaOptions.fromSystemProperties().withCacheDirectory(cacheDir).withStateSlots(STATE_SLOTS);
         int devices = CudaDetector.devices().size();
         try (CudaBackend cuda = new CudaBackend(0, options)) {
             line("- device: %s; %d device(s) in all", cuda.device().describe(), devices);
             line("- pipeline: ingest (checks, forwards) -> aggregate (per-sensor totals, answers, publishes readings > %.0f)"
-                    + " -> topic alerts -> alerts-a, alerts-b; %d sensors, ring capacity %d", PipelineKernels.ANOMALY, SENSORS,
-                    CAPACITY);
+                    + " -> topic alerts -> alerts-a, alerts-b; %d sensors, ring capacity %d, %d state-table entries",
+                    PipelineKernels.ANOMALY, SENSORS, CAPACITY, STATE_SLOTS);
             measure(LINKED, () -> linked(id -> cuda), true);
             measure(HOST_ROUTED, () -> hostRouted(cuda), true);
         }

@@ -14,26 +14,31 @@ __device__ int rk_handle(const PipelineReading* in, PipelineTotals* state, Pipel
     if (ctx->thread != 0) {
         return 0;
     }
-    state->count += 1;
-    state->sum = __dadd_rn(state->sum, in->value);
-    state->max = fmax(state->max, in->value);
-    const bool anomaly = in->value > PIPELINE_ANOMALY;
-    out->sensor = in->sensor;
-    out->count = state->count;
-    out->sum = state->sum;
-    out->max = state->max;
+    // The reading, the state and the reply are in shared memory, where a store through one pointer
+    // makes the compiler read the others again: the reading and the state are taken into registers.
+    const PipelineReading r = *in;
+    PipelineTotals t = *state;
+    t.count += 1;
+    t.sum = __dadd_rn(t.sum, r.value);
+    t.max = fmax(t.max, r.value);
+    *state = t;
+    const bool anomaly = r.value > PIPELINE_ANOMALY;
+    out->sensor = r.sensor;
+    out->count = t.count;
+    out->sum = t.sum;
+    out->max = t.max;
     out->anomaly = anomaly ? 1 : 0;
-    out->hopNanos = in->sentNanos != 0 ? (int64_t) (ctx->seen_ns - (uint64_t) in->sentNanos) : 0;
+    out->hopNanos = r.sentNanos != 0 ? (int64_t) (ctx->seen_ns - (uint64_t) r.sentNanos) : 0;
     out->pollNanos = (int64_t) (ctx->seen_ns - ctx->poll_ns);
 #ifdef RK_TOPIC_alerts
     if (anomaly) {
         PipelineAlert alert;
-        alert.sensor = in->sensor;
-        alert.value = in->value;
-        alert.count = state->count;
+        alert.sensor = r.sensor;
+        alert.value = r.value;
+        alert.count = t.count;
         alert.query = 0;
-        alert.sentNanos = in->sentNanos;  // the first stage's stamp: the subscriber times two hops
-        alert.enteredNanos = in->enteredNanos;  // and the whole pipeline
+        alert.sentNanos = r.sentNanos;  // the first stage's stamp: the subscriber times two hops
+        alert.enteredNanos = r.enteredNanos;  // and the whole pipeline
         out->stageNanos = (int64_t) (rk_now() - ctx->seen_ns);
         const int rc = rk_publish_alerts(ctx, &alert);
         if (rc > 0) {

@@ -12,16 +12,20 @@ __device__ int rk_handle(const PipelineAlert* in, PipelineTallyState* state, Pip
     if (ctx->thread != 0) {
         return 0;
     }
-    if (!in->query) {
-        state->alerts += 1;
-        state->lastValue = in->value;
-        state->hopNanos = in->sentNanos != 0 ? (int64_t) (ctx->seen_ns - (uint64_t) in->sentNanos) : 0;
-        state->pipelineNanos = in->enteredNanos != 0 ? (int64_t) (rk_now() - (uint64_t) in->enteredNanos) : 0;
+    // As in pipeline_aggregate.cu: the alert and the state are taken into registers first.
+    const PipelineAlert a = *in;
+    PipelineTallyState t = *state;
+    if (!a.query) {
+        t.alerts += 1;
+        t.lastValue = a.value;
+        t.hopNanos = a.sentNanos != 0 ? (int64_t) (ctx->seen_ns - (uint64_t) a.sentNanos) : 0;
+        t.pipelineNanos = a.enteredNanos != 0 ? (int64_t) (rk_now() - (uint64_t) a.enteredNanos) : 0;
+        *state = t;
     }
-    out->sensor = in->sensor;
-    out->alerts = state->alerts;
-    out->lastValue = state->lastValue;
-    out->hopNanos = state->hopNanos;
-    out->pipelineNanos = state->pipelineNanos;
+    out->sensor = a.sensor;
+    out->alerts = t.alerts;
+    out->lastValue = t.lastValue;
+    out->hopNanos = t.hopNanos;
+    out->pipelineNanos = t.pipelineNanos;
     return 0;
 }
