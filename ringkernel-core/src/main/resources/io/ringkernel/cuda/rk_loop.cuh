@@ -853,8 +853,7 @@ __device__ void rk_publish_link_stats(const rk_params& p, rk_links& links) {
 #endif
 
 extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk_params p) {
-    // Request chunks (the low halves of each slot's words) of the window, then the response
-    // chunks staged for each handled slot: structs are read and written in place there.
+    // Handlers read and write their structs in place in these chunks (rk_smem's layout above).
     uint32_t* const req = reinterpret_cast<uint32_t*>(rk_smem);
     uint32_t* const resp = req + p.window * p.request_words;
     const bool edges = p.in_count > 0;
