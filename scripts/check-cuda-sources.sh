@@ -32,7 +32,7 @@ status=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for src in "${sources[@]}"; do
-  if "$NVCC" -ptx -arch=compute_90 -std=c++17 -o "$tmp/$(basename "$src" .cu).ptx" "$src"; then
+  if "$NVCC" -ptx -arch=compute_90 -std=c++17 -I ringkernel-core/src/main/resources/io/ringkernel/cuda -o "$tmp/$(basename "$src" .cu).ptx" "$src"; then
     echo "ok       $src"
   else
     echo "FAILED   $src" >&2

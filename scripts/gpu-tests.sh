@@ -9,6 +9,7 @@
 #   scripts/gpu-tests.sh hop-floor [OUT]    # there: benchmarks/cuda/hop_floor.cu, built by stage where nvcc is
 #   scripts/gpu-tests.sh host-poll-floor [OUT]  # there: benchmarks/cuda/host_poll_floor.cu, likewise
 #   scripts/gpu-tests.sh hop-anatomy [OUT]      # there: benchmarks/cuda/hop_anatomy.cu, likewise
+#   scripts/gpu-tests.sh send-cost [OUT]        # there: benchmarks/cuda/send_cost.cu, likewise
 #   scripts/gpu-tests.sh soak-start MINUTES RATE   # there: start the CUDA soak, detached
 #   scripts/gpu-tests.sh soak-wait OUT SECONDS     # there: follow it up to SECONDS, copy results to OUT
 #
@@ -63,6 +64,8 @@ stage() {
     "$nvcc" -O3 -arch=sm_90 -o "$RUN/hop_floor" benchmarks/cuda/hop_floor.cu
     "$nvcc" -O3 -arch=sm_90 -o "$RUN/host_poll_floor" benchmarks/cuda/host_poll_floor.cu
     "$nvcc" -O3 -arch=sm_90 -o "$RUN/hop_anatomy" benchmarks/cuda/hop_anatomy.cu
+    "$nvcc" -O3 -arch=sm_90 -I ringkernel-core/src/main/resources/io/ringkernel/cuda -o "$RUN/send_cost" \
+      benchmarks/cuda/send_cost.cu
   fi
   if [ ! -f "$RUN/jre.tar.xz" ]; then
     ../shared/tools/portable-jre.sh "$RUN" java.base,java.logging,java.management,java.xml,java.desktop,jdk.unsupported,jdk.zipfs
@@ -154,6 +157,9 @@ case "$mode" in
   hop-anatomy)
     out=${2:-gpu-run/out}; mkdir -p "$out"
     timeout 120 "$RUN/hop_anatomy" | tee "$out/hop-anatomy.txt" ;;
+  send-cost)
+    out=${2:-gpu-run/out}; mkdir -p "$out"
+    timeout 60 "$RUN/send_cost" | tee "$out/send-cost.txt" ;;
   soak-start)
     # Detached (setsid) so that it outlives this command: one device call may run 10 minutes at most,
     # the soak runs longer, and a later call on the same warm machine collects it with soak-wait.

@@ -27,6 +27,7 @@ public final class MessageFlyweight {
     private final Object owner;
     private final ByteBuffer message;
     private long sequence = -1;
+    private Object claimedIn;
 
     MessageFlyweight(MessageLayout<?> layout, Object owner) {
         this.layout = layout;
@@ -52,14 +53,25 @@ public final class MessageFlyweight {
         return layout.field(name);
     }
 
-    /** Positions this flyweight on a claimed slot, with every field zero. For ring kernel implementations. */
-    public void wrap(Object kernel, long claimedSequence) {
+    /**
+     * Positions this flyweight on a claimed slot, with every field zero. For ring kernel
+     * implementations: {@code claimedIn} is whatever the claim belongs to (a launch's rings), which
+     * {@link #claimedIn} returns until the slot is released.
+     */
+    public void wrap(Object kernel, long claimedSequence, Object claimedIn) {
         checkOwner(kernel);
         if (sequence >= 0) {
             throw new IllegalStateException("flyweight already holds a claimed slot; commit or abort it first");
         }
         Arrays.fill(message.array(), (byte) 0);
         this.sequence = claimedSequence;
+        this.claimedIn = claimedIn;
+    }
+
+    /** What the claimed slot belongs to, as given to {@link #wrap}; {@code null} when none is claimed. */
+    public Object claimedIn(Object kernel) {
+        checkOwner(kernel);
+        return claimedIn;
     }
 
     /**
@@ -79,6 +91,7 @@ public final class MessageFlyweight {
         }
         long s = sequence;
         sequence = -1;
+        claimedIn = null;
         return s;
     }
 

@@ -53,6 +53,8 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
     private DispatchLoop loop;
     private volatile boolean abandoned;
     private boolean closed;
+    /** Set by the loop thread as it leaves, under this object's monitor: who frees the memory is decided there. */
+    private boolean exited;
 
     CpuKernelEngine(RingKernelDefinition<?, ?> definition) {
         this.definition = definition;
@@ -168,13 +170,10 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
             return;
         }
         closed = true;
-        Thread t = thread;
-        if (t != null && t.isAlive()) {
+        if (thread != null && !exited) {
             forceStop();
             abandoned = true;
-            if (t.isAlive()) {
-                return; // the thread frees the memory when it leaves (see DispatchLoop.run)
-            }
+            return; // the thread frees the memory when it leaves (see DispatchLoop.run)
         }
         freeMemory();
     }
@@ -290,10 +289,15 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
                     channel.engineFailed(t);
                 }
             } finally {
-                if (abandoned) {
-                    freeMemory();
-                } else {
-                    control.markExited();
+                // Under the monitor close() holds: either close() has abandoned the thread, which then
+                // frees the memory, or it will see the thread gone and free it itself; never neither.
+                synchronized (CpuKernelEngine.this) {
+                    exited = true;
+                    if (abandoned) {
+                        freeMemory();
+                    } else {
+                        control.markExited();
+                    }
                 }
             }
         }

@@ -57,6 +57,18 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
 
     /** Replies of a burst per read of the latency clock (a power of two). */
     private static final int CLOCK_EVERY = 16;
+    /** A reply-table entry whose report is under way (Session#take): neither free nor another reporter's. */
+    private static final ReplyTarget<Object> TAKEN = new ReplyTarget<>() {
+        @Override
+        public void completeReply(int index, Object reply) {
+            throw new IllegalStateException("the taken marker is never reported to");
+        }
+
+        @Override
+        public void failReply(int index, Throwable cause) {
+            throw new IllegalStateException("the taken marker is never reported to");
+        }
+    };
     /** Layout of a reply-table entry in {@code Session.entries}. */
     private static final int ENTRY_WORDS = 4;
     private static final int SENT = 0;
@@ -159,6 +171,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
 
     @Override
     public void launch() {
+        refuseInsideReplyCallback("launch");
         lifecycle.lock();
         try {
             KernelState s = state;
@@ -177,7 +190,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                 next.free();
                 throw e;
             }
-            state = next.failed ? KernelState.FAILED : KernelState.LAUNCHED;
+            settle(next, KernelState.LAUNCHED);
         } finally {
             lifecycle.unlock();
         }
@@ -193,7 +206,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             }
             session.control.runState(ControlBlock.ACTIVE);
             session.engine.wake();
-            state = session.failed ? KernelState.FAILED : KernelState.ACTIVE;
+            settle(session, KernelState.ACTIVE);
         } finally {
             lifecycle.unlock();
         }
@@ -207,6 +220,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
      */
     @Override
     public void deactivate() {
+        refuseInsideReplyCallback("deactivate");
         lifecycle.lock();
         try {
             KernelState s = state;
@@ -217,9 +231,35 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             long command = current.control.runState(ControlBlock.INACTIVE);
             current.engine.wake();
             awaitSeen(current, command);
-            state = current.failed ? KernelState.FAILED : KernelState.INACTIVE;
+            settle(current, KernelState.INACTIVE);
         } finally {
             lifecycle.unlock();
+        }
+    }
+
+    /**
+     * Moves to {@code next} unless the session's loop failed: checked after the write, because a loop
+     * that fails meanwhile ({@link Session#engineFailed}) marks the session failed before it writes
+     * FAILED, and writes it without the lifecycle lock when a transition holds that lock.
+     */
+    private void settle(Session s, KernelState next) {
+        state = next;
+        if (s.failed) {
+            state = KernelState.FAILED;
+        }
+    }
+
+    /**
+     * Refuses an operation that waits for the kernel's loop or frees its memory when it comes from one
+     * of the kernel's own reply callbacks: they run while this thread dispatches the kernel's replies,
+     * inside its memory, so the wait could never end (as {@link #sessionToHelp} refuses a blocking
+     * join there).
+     */
+    private void refuseInsideReplyCallback(String operation) {
+        Session s = session;
+        if (s != null && s.drain.isHeldBy(Thread.currentThread())) {
+            throw new IllegalStateException("cannot " + operation + " kernel '" + id() + "' inside one of its reply callbacks,"
+                    + " which run while its replies are dispatched; do it from another thread (e.g. thenRunAsync)");
         }
     }
 
@@ -246,6 +286,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             throw new IllegalArgumentException("timeout must be at most " + RingKernelDefinition.MAX_TIMEOUT
                     + " (Long.MAX_VALUE nanoseconds): " + timeout);
         }
+        refuseInsideReplyCallback("terminate");
         lifecycle.lock();
         try {
             KernelState s = state;
@@ -275,7 +316,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             lastError = "kernel '" + id() + "' did not stop within " + timeout + "; torn down";
             s.engine.forceStop();
         }
-        s.helpDrain();
+        s.drainPublished();
         int unanswered = s.failAll(new KernelTerminatedException("kernel '" + id() + "' terminated before replying"
                 + (drain ? " (drain timeout " + timeout + " elapsed)" : " (it was not active, so nothing was drained)"), null));
         state = KernelState.TERMINATED;
@@ -298,6 +339,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
 
     @Override
     public void close() {
+        refuseInsideReplyCallback("close");
         lifecycle.lock();
         try {
             KernelState s = state;
@@ -432,6 +474,9 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             } else {
                 s.requests.publish(seq, MessageRing.FLAG_REPLY, correlation, origin, scratch, 0, requestChunks);
             }
+            // Orders the slot's stores before the read of `stopped` (as failIfStopped does): the sweep
+            // sets `stopped`, then looks for forwarded requests in the ring.
+            VarHandle.fullFence();
             if (s.stopped) {
                 // Published after the session's last sweep: it will never be handled, so the sender's
                 // handler fails with this instead (and with it the request it was answering, if any).
@@ -670,7 +715,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             if (seq == MessageRing.FULL) {
                 return false;
             }
-            flyweight.wrap(this, seq);
+            flyweight.wrap(this, seq, s);
             return true;
         } finally {
             s.exit();
@@ -693,6 +738,14 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         if (s == null || !s.enter()) {
             flyweight.unwrap(this);
             throw new IllegalStateException("kernel '" + id() + "' was closed while a slot was claimed");
+        }
+        if (flyweight.claimedIn(this) != s) {
+            // The slot belongs to a ring that is gone: publishing its sequence here would write into
+            // the new launch's ring, over a message of its own or as one it never claimed.
+            s.exit();
+            flyweight.unwrap(this);
+            throw new IllegalStateException("kernel '" + id() + "' was relaunched while a slot was claimed; "
+                    + "the claim belonged to the earlier launch");
         }
         try {
             ByteBuffer written = flyweight.written(this);
@@ -907,7 +960,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     private final class Session implements KernelChannel {
 
         final KernelEngine engine;
-        final LongAdder inside = new LongAdder();
+        final ThreadsInside inside = new ThreadsInside();
         volatile boolean live = true;
         volatile boolean accepting = true;
         volatile boolean stopped;
@@ -957,16 +1010,16 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         }
 
         boolean enter() {
-            inside.increment();
+            inside.enter();
             if (live) {
                 return true;
             }
-            inside.decrement();
+            inside.leave();
             return false;
         }
 
         void exit() {
-            inside.decrement();
+            inside.leave();
         }
 
         /** Waits for every thread inside to leave, then frees the engine's memory. */
@@ -975,7 +1028,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             accepting = false;
             stopped = true;
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (inside.sum() != 0 && System.nanoTime() - deadline < 0) {
+            while (!inside.none() && System.nanoTime() - deadline < 0) {
                 Thread.yield();
             }
             failAll(new KernelTerminatedException("kernel '" + id() + "' was closed", null));
@@ -1052,12 +1105,14 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
          */
         int claimRun(int max, boolean reply, long[] first) {
             MessageRing.ClaimGuard guard = reply ? replyGuard : null;
-            int k;
+            int k = Math.min(max, Math.max(1, available()));
             long seq;
-            do {
-                k = Math.min(max, Math.max(1, available()));
-                seq = requests.tryClaim(k, guard);
-            } while (seq == MessageRing.FULL && k > 1);
+            // A run is refused for lack of room or, with replies, because a reply-table entry it needs
+            // is still taken, which the room shows nothing of: halving ends at one message, which waits
+            // (or is refused) under the policy like a single send.
+            while ((seq = requests.tryClaim(k, guard)) == MessageRing.FULL && k > 1) {
+                k = Math.min(k / 2, Math.max(1, available()));
+            }
             if (seq == MessageRing.FULL) {
                 seq = claim(1, reply, definition.backpressure());
                 if (seq == MessageRing.FULL) {
@@ -1127,15 +1182,40 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             return n;
         }
 
-        private boolean failOne(int idx, Throwable cause) {
-            ReplyTarget<O> t = pending.getAndSet(idx, null);
-            if (t != null) {
-                errors.set(idx, null);
-                failedOnHost.increment();
-                t.failReply(batchIndexOf(idx), cause);
-                return true;
+        /**
+         * Takes entry {@code idx} for reporting: its target, with the entry marked {@link #TAKEN} so that
+         * no new request claims it (and overwrites its words) before {@link #release}; {@code null} if
+         * it is free or another thread reports it. Exactly one reporter gets a target.
+         */
+        @SuppressWarnings("unchecked")
+        private ReplyTarget<O> take(int idx) {
+            while (true) {
+                ReplyTarget<O> t = pending.get(idx);
+                if (t == null || t == TAKEN) {
+                    return null;
+                }
+                if (pending.compareAndSet(idx, t, (ReplyTarget<O>) (ReplyTarget<?>) TAKEN)) {
+                    return t;
+                }
             }
-            return false;
+        }
+
+        /** Frees an entry taken with {@link #take} once its words are read. */
+        private void release(int idx) {
+            pending.setRelease(idx, null);
+        }
+
+        private boolean failOne(int idx, Throwable cause) {
+            ReplyTarget<O> t = take(idx);
+            if (t == null) {
+                return false;
+            }
+            int index = batchIndexOf(idx);
+            errors.set(idx, null);
+            release(idx);
+            failedOnHost.increment();
+            t.failReply(index, cause);
+            return true;
         }
 
         int failAll(Throwable cause) {
@@ -1200,6 +1280,20 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             return helpDrain(definition.batchSize());
         }
 
+        /**
+         * Dispatches every reply published so far, after the loop stopped and before the sweep fails
+         * what is left: one drain takes a batch at most, and finds nothing while another thread holds
+         * the drain flag (that thread dispatches them then). Bounded, in case a slot stays half-written.
+         */
+        void drainPublished() {
+            long until = System.nanoTime() + Duration.ofMillis(100).toNanos();
+            while (live && responses.mayBePublished(responses.consumerIndex()) && System.nanoTime() - until < 0) {
+                if (helpDrain() == 0) {
+                    Thread.onSpinWait();
+                }
+            }
+        }
+
         /** {@link #helpDrain()}, at most {@code limit} replies. */
         int helpDrain(int limit) {
             if (!enter()) {
@@ -1235,7 +1329,9 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             int n = 0;
             ByteBuffer r = replyScratch;
             long now = 0;
-            while (n < limit && responses.tryRead(c, r)) {
+            // `live` first: a close that gave up waiting for a reply callback that ran too long may have
+            // freed the ring meanwhile.
+            while (n < limit && live && responses.tryRead(c, r)) {
                 // The latency clock is read for the first reply and then for every 16th of a burst
                 // (a clock read costs about as much as the rest of a reply's bookkeeping).
                 if ((n & (CLOCK_EVERY - 1)) == 0) {
@@ -1267,13 +1363,14 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
          */
         void complete(long correlation, int status, ByteBuffer r, long now, boolean drained) {
             int idx = (int) (correlation & pendingMask);
-            long sent = sentNanosOf(idx);
-            Throwable error = status == MessageRing.STATUS_OK ? null : errors.getAndSet(idx, null);
-            ReplyTarget<O> t = pending.getAndSet(idx, null);
+            ReplyTarget<O> t = take(idx);
             if (t == null) {
                 return;
             }
+            long sent = sentNanosOf(idx);
             int index = batchIndexOf(idx);
+            Throwable error = status == MessageRing.STATUS_OK ? null : errors.getAndSet(idx, null);
+            release(idx);
             long nanos = Math.max(0, now - sent);
             if (drained) {
                 drainedLatency.recordValue(nanos);

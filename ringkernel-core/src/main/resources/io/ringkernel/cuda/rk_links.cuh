@@ -14,10 +14,11 @@
 //
 // Closing without losing a message: the sender writes the slot, fences (sequentially consistent)
 // and reads `closed`; the target stores `closed`, fences, and drains until empty before storing
-// `final`. If the sender read 0, the target's last drain saw the slot. If it read 1 it waits for
-// `final` and, if the slot is at or past it, turns the slot into a skipped one and reports
-// RK_ERROR_TARGET_STOPPED: never both delivered and reported lost. A topic's publish writes the
-// slots of several subscribers before one fence and then reads each one's `closed` (rk_topic_publish).
+// `final`. If the sender read 0, the target's last drain saw the slot. If it read 1 it waits until
+// the target's consumer index passes the slot (delivered) or `final` comes and, if the slot is at or
+// past it, turns the slot into a skipped one and reports RK_ERROR_TARGET_STOPPED. A topic's publish
+// writes the slots of several subscribers before one fence and then reads each one's `closed`
+// (rk_topic_publish).
 #ifndef RK_LINKS_CUH
 #define RK_LINKS_CUH
 
@@ -41,7 +42,8 @@
 #define RK_SEND_BATCH 8
 // Subscribers of a topic whose copies one fence covers (rk_topic_publish).
 #define RK_PUBLISH_GROUP 2
-// How long a sender waits for a closed target's `final` before it calls the message lost.
+// How long a sender waits for a closed target's drain to move (its consumer index, its `final`)
+// before it calls the message lost.
 #define RK_FINAL_WAIT_NS 1000000000ull
 
 /** One outgoing or incoming link ring; mirrored by io.ringkernel.cuda.LaunchParams. */
@@ -227,14 +229,26 @@ __device__ int rk_edge_put(rk_links* L, uint32_t e, const rk_edge& d, const void
 __device__ int rk_edge_confirm(rk_links* L, uint32_t e, const rk_edge& d, uint64_t seq, uint32_t flags) {
     const uint64_t closed = rk_load(d.ring + RK_EDGE_CLOSED);
     if (closed != 0) {
-        // `final` is (closed << 40) | (consumer index + 1), written once that close's drain ended.
+        // `final` is (closed << 40) | (consumer index + 1), written once that close's drain ended. A
+        // consumer index past `seq` means the target took the slot: delivered, whatever comes after.
+        // The wait gives up after RK_FINAL_WAIT_NS without progress, not in all: a drain whose
+        // handlers wait on a full ring downstream can take longer than that and still take the slot.
         uint64_t fin = 0;
-        const uint64_t until = rk_now() + RK_FINAL_WAIT_NS;
-        while (((fin = rk_load(d.ring + RK_EDGE_FINAL)) >> 40) != closed && rk_now() < until) {
+        uint64_t consumed = rk_load(d.ring + RK_EDGE_CONSUMER);
+        uint64_t until = rk_now() + RK_FINAL_WAIT_NS;
+        while (consumed <= seq && ((fin = rk_load(d.ring + RK_EDGE_FINAL)) >> 40) != closed) {
+            const uint64_t now = rk_now();
+            const uint64_t c = rk_load(d.ring + RK_EDGE_CONSUMER);
+            if (c != consumed) {
+                consumed = c;
+                until = now + RK_FINAL_WAIT_NS;
+            } else if (now >= until) {
+                break;
+            }
             __nanosleep(1000);
         }
         const uint64_t drained = fin & ((1ull << 40) - 1);
-        if ((fin >> 40) != closed || seq >= drained - 1) {
+        if (consumed <= seq && ((fin >> 40) != closed || seq >= drained - 1)) {
             rk_store(rk_edge_slot(d, seq), rk_edge_tag(d, seq) | flags | RK_FLAG_SKIP);
             atomicAdd(&L->rejected[e], 1ull);
             L->dirty = 1;

@@ -479,6 +479,10 @@ __device__ void rk_intake(const rk_params& p, uint32_t* buf) {
     }
     if (tid == 0) {
         __threadfence();
+        // A TERMINATE seen while waiting for room in the intake ring (rk_wait_for_room) left the loop
+        // before the pass that mirrors the command: without this the handler block, which reads only
+        // the mirror, would never stop. TERMINATE is final, so the host's word can be copied as is.
+        rk_store(p.local + RK_LOCAL_RUN, rk_load(p.control + RK_CB_RUN_STATE));
         rk_store(p.local + RK_LOCAL_INTAKE_DONE, p.launch_id);
     }
 }

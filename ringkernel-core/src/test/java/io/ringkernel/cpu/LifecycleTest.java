@@ -159,4 +159,29 @@ class LifecycleTest {
         kernel.activate();
         assertThat(queued.join()).isEqualTo(new Echo.Reply(1, 2));
     }
+
+    @Test
+    void aKernelsOwnReplyCallbacksCannotStopOrRelaunchIt() {
+        kernel.launch();
+        kernel.activate();
+        List<Throwable> refused = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Runnable> operations = List.of(kernel::close, () -> kernel.terminate(Duration.ZERO), kernel::deactivate,
+                kernel::launch);
+
+        kernel.sendBatch(List.of(new Echo(1, 1)), (index, reply, failure) -> {
+            for (Runnable operation : operations) {
+                try {
+                    operation.run();
+                } catch (IllegalStateException e) {
+                    refused.add(e);
+                }
+            }
+        }).join();
+
+        assertThat(refused).hasSize(4).allSatisfy(e -> assertThat(e)
+                .hasMessageContaining("inside one of its reply callbacks, which run while its replies are dispatched"));
+        assertThat(kernel.state()).isEqualTo(KernelState.ACTIVE);
+        assertThat(kernel.send(new Echo(2, 2)).join()).isEqualTo(new Echo.Reply(2, 4));
+        assertThat(kernel.terminate(Duration.ofSeconds(1))).isTrue();
+    }
 }

@@ -284,6 +284,36 @@ class MessagingTest {
         assertThatThrownBy(() -> k.commit(fw)).isInstanceOf(IllegalStateException.class);
     }
 
+    @Test
+    void aSlotClaimedBeforeARelaunchCannotBeCommittedIntoTheNewLaunchsRing() {
+        List<Long> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        RingKernel<Echo, Echo.Reply> k = running(RingKernelDefinition.builder("relaunched", Echo.class, Echo.Reply.class)
+                .handler((m, ctx) -> {
+                    seen.add(m.id());
+                    return new Echo.Reply(m.id(), 0);
+                }).build());
+        MessageFlyweight fw = k.newFlyweight();
+        k.send(new Echo(1, 0)).join();
+        assertThat(k.claim(fw)).isTrue();
+        fw.putLong(fw.field("id"), 99);
+
+        // The claimed slot, never committed, is a message the drain waits for until the timeout.
+        assertThat(k.terminate(Duration.ofMillis(100))).isFalse();
+        k.launch();
+        k.activate();
+        assertThatThrownBy(() -> k.commit(fw)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("relaunched while a slot was claimed");
+
+        // The new launch's ring is untouched and the flyweight is free again.
+        assertThat(fw.isClaimed()).isFalse();
+        assertThat(k.send(new Echo(2, 0)).join().id()).isEqualTo(2);
+        assertThat(k.claim(fw)).isTrue();
+        fw.putLong(fw.field("id"), 3);
+        k.commit(fw);
+        assertThat(k.send(new Echo(4, 0)).join().id()).isEqualTo(4);
+        assertThat(seen).containsExactly(1L, 2L, 3L, 4L);
+    }
+
     public record Reading(@Key long sensor, long sequence, double value) {
     }
 

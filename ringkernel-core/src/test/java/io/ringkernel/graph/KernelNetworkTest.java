@@ -137,6 +137,46 @@ public class KernelNetworkTest {
     }
 
     @Test
+    void aBatchWhoseReplyEntriesAreHeldByForwardsWaitsUnderThePolicyInsteadOfSpinning() throws Exception {
+        // "front" hands every request on to "back"; while "back" is paused, front's requests leave its
+        // ring at once but hold their reply-table entries (twice the capacity) until "back" answers,
+        // so the ring shows room that a batch cannot use.
+        try (KernelNetwork network = started(KernelGraph.of(List.of(
+                kernel("front").capacity(4).blockTimeout(Duration.ofMillis(200)).linksTo("back", Num.class)
+                        .handler((m, ctx) -> {
+                            ctx.forward("back", m);
+                            return null;
+                        }).build(),
+                kernel("back").capacity(64).handler((m, ctx) -> new Result(m.id(), m.value() * 10)).build())))) {
+            RingKernel<Num, Result> front = network.kernel("front");
+            RingKernel<Num, Result> back = network.kernel("back");
+            back.deactivate();
+            List<CompletableFuture<Result>> held = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                held.add(front.send(new Num(i, i)));
+            }
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (back.telemetry().requestDepth() < 8 && System.nanoTime() < until) {
+                LockSupport.parkNanos(100_000);
+            }
+            assertThat(back.telemetry().requestDepth()).isEqualTo(8);
+            assertThat(front.telemetry().requestDepth()).isZero();
+
+            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            CompletableFuture<Void> batch = front.sendBatch(List.of(new Num(100, 1), new Num(101, 2)),
+                    (index, reply, failure) -> failures.add(failure));
+
+            assertThat(batch).succeedsWithin(Duration.ofSeconds(5));
+            assertThat(failures).hasSize(2).allSatisfy(f -> assertThat(f).isInstanceOf(MessageRejectedException.class)
+                    .hasMessageContaining("BLOCK timeout"));
+            back.activate();
+            for (int i = 0; i < 8; i++) {
+                assertThat(held.get(i).get(5, TimeUnit.SECONDS).value()).isEqualTo(10L * i);
+            }
+        }
+    }
+
+    @Test
     void aFullDownstreamRingThatBlocksLosesNothing() {
         // Two slots everywhere and a slow last kernel: every hop waits for room, none drops.
         try (KernelNetwork network = started(chain(2, Backpressure.BLOCK, 20_000))) {
