@@ -960,7 +960,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     private final class Session implements KernelChannel {
 
         final KernelEngine engine;
-        final ThreadsInside inside = new ThreadsInside();
+        final LongAdder inside = new LongAdder();
         volatile boolean live = true;
         volatile boolean accepting = true;
         volatile boolean stopped;
@@ -1010,16 +1010,16 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         }
 
         boolean enter() {
-            inside.enter();
+            inside.increment();
             if (live) {
                 return true;
             }
-            inside.leave();
+            inside.decrement();
             return false;
         }
 
         void exit() {
-            inside.leave();
+            inside.decrement();
         }
 
         /** Waits for every thread inside to leave, then frees the engine's memory. */
@@ -1028,7 +1028,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             accepting = false;
             stopped = true;
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (!inside.none() && System.nanoTime() - deadline < 0) {
+            while (inside.sum() != 0 && System.nanoTime() - deadline < 0) {
                 Thread.yield();
             }
             failAll(new KernelTerminatedException("kernel '" + id() + "' was closed", null));
