@@ -739,15 +739,14 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             flyweight.unwrap(this);
             throw new IllegalStateException("kernel '" + id() + "' was closed while a slot was claimed");
         }
-        if (flyweight.claimedIn(this) != s) {
-            // The slot belongs to a ring that is gone: publishing its sequence here would write into
-            // the new launch's ring, over a message of its own or as one it never claimed.
-            s.exit();
-            flyweight.unwrap(this);
-            throw new IllegalStateException("kernel '" + id() + "' was relaunched while a slot was claimed; "
-                    + "the claim belonged to the earlier launch");
-        }
         try {
+            if (flyweight.claimedIn(this) != s) {
+                // The slot belongs to a ring that is gone: publishing its sequence here would write into
+                // the new launch's ring, over a message of its own or as one it never claimed.
+                flyweight.unwrap(this);
+                throw new IllegalStateException("kernel '" + id() + "' was relaunched while a slot was claimed; "
+                        + "the claim belonged to the earlier launch");
+            }
             ByteBuffer written = flyweight.written(this);
             long seq = flyweight.unwrap(this);
             s.requests.publish(seq, flags, seq, 0, written, 0, requestChunks);
