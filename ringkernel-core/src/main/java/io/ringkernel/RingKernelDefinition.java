@@ -176,12 +176,12 @@ public final class RingKernelDefinition<I, O> {
         return new Builder<>(this);
     }
 
-    /** 64-bit words per request slot. */
+    /** 64-bit words per request slot in the tagged format that a device reads ({@link io.ringkernel.ring.SlotFormat#TAGGED}). */
     public int requestSlotWords() {
         return MessageRing.slotWordsFor(requestLayout.size());
     }
 
-    /** 64-bit words per response slot. */
+    /** 64-bit words per response slot in the tagged format that a device writes ({@link io.ringkernel.ring.SlotFormat#TAGGED}). */
     public int responseSlotWords() {
         return MessageRing.slotWordsFor(responseLayout.size());
     }

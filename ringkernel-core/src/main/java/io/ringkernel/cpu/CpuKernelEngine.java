@@ -27,6 +27,7 @@ import io.ringkernel.ring.KernelChannel;
 import io.ringkernel.ring.KernelEngine;
 import io.ringkernel.ring.KernelRoutes;
 import io.ringkernel.ring.MessageRing;
+import io.ringkernel.ring.SlotFormat;
 
 /**
  * The CPU backend's engine: one dispatch thread per kernel running the ring protocol over
@@ -65,6 +66,12 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
         MemoryRegion r = NativeMemory.allocate(bytes, 128);
         shared.add(r);
         return r;
+    }
+
+    /** Compact slots: the loop that reads them is a Java thread on the same machine, not a GPU across PCIe. */
+    @Override
+    public SlotFormat slotFormat() {
+        return SlotFormat.COMPACT;
     }
 
     @Override
@@ -274,7 +281,7 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
             this.responseLayout = (MessageLayout<Object>) definition.responseLayout();
             this.handler = (MessageHandler<Object, Object>) definition.handler();
             this.stateful = (StatefulHandler<Object, Object, Object>) definition.statefulHandler();
-            this.in = ByteBuffer.allocate(requests.slotWords() * 4).order(ByteOrder.LITTLE_ENDIAN);
+            this.in = ByteBuffer.allocate(requests.readBytes()).order(ByteOrder.LITTLE_ENDIAN);
             this.out = ByteBuffer.allocate(Math.max(4, (responseLayout.size() + 3) / 4 * 4)).order(ByteOrder.LITTLE_ENDIAN);
             this.responseChunks = (responseLayout.size() + 3) / 4;
             this.batch = definition.batchSize();

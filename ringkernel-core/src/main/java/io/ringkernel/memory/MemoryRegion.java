@@ -160,6 +160,38 @@ public final class MemoryRegion {
     }
 
     /**
+     * Copies {@code bytes} bytes of {@code source} from its index {@code sourceOffset} to
+     * {@code offset}, plain (no ordering of their own; publish them with a release store after).
+     */
+    public void putBytes(long offset, ByteBuffer source, int sourceOffset, int bytes) {
+        check(offset, bytes);
+        java.util.Objects.checkFromIndexSize(sourceOffset, bytes, source.capacity());
+        if (source.hasArray()) {
+            NativeMemory.copyFromArray(source.array(), BYTE_BASE + source.arrayOffset() + sourceOffset, address + offset, bytes);
+        } else {
+            for (int i = 0; i < bytes; i++) {
+                NativeMemory.putBytePlain(address + offset + i, source.get(sourceOffset + i));
+            }
+        }
+    }
+
+    /**
+     * Copies {@code bytes} bytes at {@code offset} into {@code target} from its index 0, plain (read a
+     * word that publishes them with acquire first).
+     */
+    public void getBytes(long offset, ByteBuffer target, int bytes) {
+        check(offset, bytes);
+        java.util.Objects.checkFromIndexSize(0, bytes, target.capacity());
+        if (target.hasArray()) {
+            NativeMemory.copyToArray(address + offset, target.array(), BYTE_BASE + target.arrayOffset(), bytes);
+        } else {
+            for (int i = 0; i < bytes; i++) {
+                target.put(i, NativeMemory.getBytePlain(address + offset + i));
+            }
+        }
+    }
+
+    /**
      * Copies {@code count} 64-bit words from {@code source[from ..]} to {@code offset}, after a
      * release fence: whatever the caller wrote before is visible to a reader that reads any of the
      * words with acquire. Each word is single-copy atomic ({@code Unsafe.copyMemory} moves aligned
@@ -243,6 +275,7 @@ public final class MemoryRegion {
         NativeMemory.setMemory(address + offset, bytes, (byte) 0);
     }
 
+    private static final long BYTE_BASE = NativeMemory.arrayBaseOffset(byte[].class);
     private static final long FLOAT_BASE = NativeMemory.arrayBaseOffset(float[].class);
     private static final long LONG_BASE = NativeMemory.arrayBaseOffset(long[].class);
     private static final long LOW = 0xFFFF_FFFFL;

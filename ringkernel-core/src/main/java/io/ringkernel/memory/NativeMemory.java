@@ -116,6 +116,14 @@ public final class NativeMemory {
         return UNSAFE.getAndAddLong(null, address, delta);
     }
 
+    static byte getBytePlain(long address) {
+        return UNSAFE.getByte(address);
+    }
+
+    static void putBytePlain(long address, byte value) {
+        UNSAFE.putByte(address, value);
+    }
+
     static int getIntPlain(long address) {
         return UNSAFE.getInt(address);
     }

@@ -985,6 +985,9 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         final int pendingMask;
         final MessageRing.ClaimGuard replyGuard;
         final ByteBuffer replyScratch;
+        private final SlotFormat format;
+        private final int requestWords;
+        private final int responseWords;
 
         Session(KernelEngine engine, int epoch) {
             this.engine = engine;
@@ -995,15 +998,19 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             this.errors = new AtomicReferenceArray<>(table);
             this.pendingMask = table - 1;
             this.replyGuard = this::entriesFree;
-            this.replyScratch = ByteBuffer.allocate(definition.responseSlotWords() * 4).order(ByteOrder.LITTLE_ENDIAN);
+            this.format = engine.slotFormat();
+            this.requestWords = format.slotWords(definition.requestLayout().size());
+            this.responseWords = format.slotWords(definition.responseLayout().size());
+            // Large enough for either format's read (tryRead writes at most 8 bytes a slot word).
+            this.replyScratch = ByteBuffer.allocate(responseWords * 8).order(ByteOrder.LITTLE_ENDIAN);
         }
 
         void allocate() {
             int cap = definition.capacity();
-            requests = new MessageRing(engine.allocateShared(MessageRing.bytesFor(cap, definition.requestSlotWords())),
-                    cap, definition.requestSlotWords());
-            responses = new MessageRing(engine.allocateShared(MessageRing.bytesFor(cap, definition.responseSlotWords())),
-                    cap, definition.responseSlotWords());
+            requests = new MessageRing(engine.allocateShared(MessageRing.bytesFor(cap, requestWords)), cap, requestWords,
+                    format);
+            responses = new MessageRing(engine.allocateShared(MessageRing.bytesFor(cap, responseWords)), cap, responseWords,
+                    format);
             control = new ControlBlock(engine.allocateShared(ControlBlock.BYTES));
             control.runState(ControlBlock.INACTIVE);
         }
@@ -1243,7 +1250,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             if (r == null || requests == null) {
                 return;
             }
-            ByteBuffer slot = ByteBuffer.allocate(requests.slotWords() * 4).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer slot = ByteBuffer.allocate(requests.readBytes()).order(ByteOrder.LITTLE_ENDIAN);
             for (long seq = requests.consumerIndex(); seq < requests.producerIndex(); seq++) {
                 if (requests.tryRead(seq, slot) && (slot.getInt(0) & MessageRing.FLAG_REPLY) != 0 && slot.getInt(12) != 0) {
                     r.forwardedLost(slot.getInt(12), MessageRing.correlationOf(slot), new KernelTerminatedException(

@@ -40,6 +40,14 @@ public interface KernelEngine extends AutoCloseable {
     }
 
     /**
+     * How the kernel's rings lay out their slots: {@link SlotFormat#TAGGED} (the default) where a
+     * device reads them across PCIe, {@link SlotFormat#COMPACT} where a thread of this machine does.
+     */
+    default SlotFormat slotFormat() {
+        return SlotFormat.TAGGED;
+    }
+
+    /**
      * Waits for the loop to exit after {@link ControlBlock#TERMINATE} was set.
      *
      * @return whether it exited within the timeout

@@ -13,11 +13,14 @@ import io.ringkernel.memory.MemoryRegion;
  *
  * <p><b>Why our own ring.</b> JCTools and Agrona rings keep their counters and elements in Java
  * objects or in a layout that a GPU cannot poll efficiently. A kernel's read of host memory costs
- * about 1.1 µs, so the slot format must let <em>one</em> coalesced read both detect and fetch a
- * message. Every 64-bit word of a slot therefore carries the slot's publication tag in its high
- * half and 32 bits of message in its low half: a reader that sees the expected tag in every word
- * has a complete, untorn message, however the words arrived. The price is half the slot bandwidth;
- * the gain is one PCIe round trip per message instead of two (measured 2.5 µs vs 5.5 µs).
+ * about 1.1 µs, so for a GPU consumer the slot format must let <em>one</em> coalesced read both
+ * detect and fetch a message: in the {@link SlotFormat#TAGGED} format every 64-bit word of a slot
+ * carries the slot's publication tag in its high half and 32 bits of message in its low half, and a
+ * reader that sees the expected tag in every word has a complete, untorn message, however the words
+ * arrived. The price is half the slot bandwidth; the gain is one PCIe round trip per message instead
+ * of two (measured 2.5 µs vs 5.5 µs). A consumer on the host's CPUs (the CPU backend) does not pay
+ * that price: its rings use {@link SlotFormat#COMPACT}, the message's bytes as they are and one tag
+ * word stored last, with the same claim, release and read protocol.
  *
  * <p><b>Memory layout</b> (offsets in bytes from the region start; each counter on its own
  * 128-byte line against false sharing and adjacent-line prefetch):
@@ -27,19 +30,25 @@ import io.ringkernel.memory.MemoryRegion;
  *   256 consumer index   next sequence to read (written by the consumer, release)
  *   384 slots            capacity x slotWords x 8 bytes
  * </pre>
- * Slot {@code s} holds sequence {@code s & (capacity - 1)}. Its words are
- * {@code (tag << 32) | chunk} with {@code tag = (s >>> log2(capacity)) + 1}, so zeroed memory never
- * looks published. Chunks 0-3 are the header: flags (requests) or status (responses), correlation
- * id low and high halves, and an auxiliary word; the message struct's little-endian bytes follow
- * as chunks 4, 5, ...
+ * Slot {@code s} holds sequence {@code s & (capacity - 1)}; its tag is
+ * {@code (s >>> log2(capacity)) + 1}, so zeroed memory never looks published. The message is the
+ * header, four 32-bit chunks (flags for requests or status for responses, correlation id low and high
+ * halves, an auxiliary word), then the message struct's little-endian bytes.
+ * <ul>
+ * <li>{@link SlotFormat#TAGGED}: word {@code i} is {@code (tag << 32) | chunk i}; the rest of the slot
+ * is words carrying the tag and zero.
+ * <li>{@link SlotFormat#COMPACT}: the header's 16 bytes, the payload's bytes and zero up to a multiple
+ * of 8, then the tag as the slot's last 64-bit word.
+ * </ul>
  *
  * <p><b>Ordering.</b> Producers claim with a CAS on the producer index after checking space against
- * the consumer index (acquire). A producer composes the slot's words on its own heap and copies
- * them into the ring after a release fence, each word single-copy atomic and in no particular
- * order: a consumer accepts the slot only when every word carries the tag, and whatever the
- * producer wrote before publishing (for example a buffer the message points to) is visible to a
- * consumer that read a word of the slot with acquire. The consumer releases the slot by storing
- * the next consumer index with release after it has copied the slot out.
+ * the consumer index (acquire). A tagged slot is composed on the producer's heap and copied into the
+ * ring after a release fence, each word single-copy atomic and in no particular order: a consumer
+ * accepts the slot only when every word carries the tag. A compact slot's header and payload are
+ * stored plain and its tag word last, with release; a consumer that loads the tag with acquire sees
+ * the rest. Either way, whatever the producer wrote before publishing (for example a buffer the
+ * message points to) is visible to a consumer that read the slot as published. The consumer releases
+ * the slot by storing the next consumer index with release after it has copied the slot out.
  *
  * <p>Thread-safety: {@link #tryClaim} is multi-producer safe; {@link #tryClaimSingleProducer} is
  * for a ring with one producer thread, which must not be mixed with {@code tryClaim}; slot writes
@@ -89,18 +98,32 @@ public final class MessageRing {
     private final int shift;
     private final int slotWords;
     private final int slotBytes;
+    private final boolean compact;
+
+    /**
+     * Views {@code region} as a ring of {@link SlotFormat#TAGGED} slots, as
+     * {@link #MessageRing(MemoryRegion, int, int, SlotFormat)}.
+     */
+    public MessageRing(MemoryRegion region, int capacity, int slotWords) {
+        this(region, capacity, slotWords, SlotFormat.TAGGED);
+    }
 
     /**
      * Views {@code region} as a ring. The region must be zeroed before first use and be at least
      * {@link #bytesFor(int, int)} long; the ring does not own it.
      *
      * @param capacity number of slots, a power of two
-     * @param slotWords 64-bit words per slot, a positive multiple of 8
+     * @param slotWords 64-bit words per slot ({@link SlotFormat#slotWords}): for
+     *        {@link SlotFormat#TAGGED} a positive multiple of 8, for {@link SlotFormat#COMPACT} at least 3
+     * @param format how slots are laid out and published; producers and consumer must agree on it
      */
-    public MessageRing(MemoryRegion region, int capacity, int slotWords) {
+    public MessageRing(MemoryRegion region, int capacity, int slotWords, SlotFormat format) {
         checkCapacity(capacity);
-        if (slotWords < 8 || (slotWords & 7) != 0) {
+        if (format == SlotFormat.TAGGED && (slotWords < 8 || (slotWords & 7) != 0)) {
             throw new IllegalArgumentException("slotWords must be a positive multiple of 8: " + slotWords);
+        }
+        if (format == SlotFormat.COMPACT && slotWords < 3) {
+            throw new IllegalArgumentException("a compact slot has at least 3 words (header and tag): " + slotWords);
         }
         if (region.length() < bytesFor(capacity, slotWords)) {
             throw new IllegalArgumentException("region of " + region.length() + " bytes is too small for "
@@ -115,6 +138,7 @@ public final class MessageRing {
         this.shift = Integer.numberOfTrailingZeros(capacity);
         this.slotWords = slotWords;
         this.slotBytes = slotWords * 8;
+        this.compact = format == SlotFormat.COMPACT;
     }
 
     /** Checks that {@code capacity} is a usable ring capacity. */
@@ -130,12 +154,12 @@ public final class MessageRing {
     }
 
     /**
-     * Words per slot that fit {@code payloadBytes} of message after the header: a multiple of 8, so
-     * a slot is whole 64-byte cache lines (and whole 64-byte PCIe reads for a warp).
+     * Words per {@link SlotFormat#TAGGED} slot that fit {@code payloadBytes} of message after the
+     * header: a multiple of 8, so a slot is whole 64-byte cache lines (and whole 64-byte PCIe reads
+     * for a warp).
      */
     public static int slotWordsFor(int payloadBytes) {
-        int chunks = HEADER_CHUNKS + (payloadBytes + 3) / 4;
-        return (chunks + 7) & ~7;
+        return SlotFormat.TAGGED.slotWords(payloadBytes);
     }
 
     public int capacity() {
@@ -144,6 +168,16 @@ public final class MessageRing {
 
     public int slotWords() {
         return slotWords;
+    }
+
+    /** How this ring's slots are laid out. */
+    public SlotFormat format() {
+        return compact ? SlotFormat.COMPACT : SlotFormat.TAGGED;
+    }
+
+    /** Bytes that {@link #tryRead} writes into its target: the header's 16, then the payload area. */
+    public int readBytes() {
+        return compact ? slotBytes - 8 : slotWords * 4;
     }
 
     /** The memory the ring lives in. */
@@ -214,6 +248,10 @@ public final class MessageRing {
      */
     public void publish(long seq, int flags, long correlation, int aux, ByteBuffer payload, int payloadOffset,
             int payloadChunks) {
+        if (compact) {
+            publishCompact(seq, flags, correlation, aux, payload, payloadOffset, payloadChunks);
+            return;
+        }
         long[] words = staging(1);
         stage(words, 0, tagOf(seq) << 32, flags, correlation, aux, payload, payloadOffset, payloadChunks);
         region.putWordsRelease(slotOffset(seq), words, 0, slotWords);
@@ -226,6 +264,12 @@ public final class MessageRing {
      */
     public void publishRun(long first, int n, int flags, ByteBuffer payload, int payloadOffset, int payloadStride,
             int payloadChunks) {
+        if (compact) {
+            for (int i = 0; i < n; i++) {
+                publishCompact(first + i, flags, first + i, 0, payload, payloadOffset + i * payloadStride, payloadChunks);
+            }
+            return;
+        }
         int done = 0;
         while (done < n) {
             long seq = first + done;
@@ -239,6 +283,28 @@ public final class MessageRing {
             region.putWordsRelease(slotOffset(seq), words, 0, k * slotWords);
             done += k;
         }
+    }
+
+    /**
+     * A compact slot: header and payload stored plain, zero after the payload, then the tag with
+     * release, so a consumer that loads the tag with acquire sees all of it. The slot's lines are
+     * written in one pass; the consumer polls only the tag's.
+     */
+    private void publishCompact(long seq, int flags, long correlation, int aux, ByteBuffer payload, int payloadOffset,
+            int payloadChunks) {
+        long at = slotOffset(seq);
+        region.putLongPlain(at, (flags & LOW) | correlation << 32);
+        region.putLongPlain(at + 8, (correlation >>> 32) | (long) aux << 32);
+        int bytes = 4 * payloadChunks;
+        int area = slotBytes - 8 - 4 * HEADER_CHUNKS;
+        if (bytes > area) {
+            throw new IllegalArgumentException(payloadChunks + " payload chunks do not fit a slot of " + slotWords + " words");
+        }
+        region.putBytes(at + 4 * HEADER_CHUNKS, payload, payloadOffset, bytes);
+        if (bytes < area) {
+            region.clear(at + 4 * HEADER_CHUNKS + bytes, area - bytes);
+        }
+        region.putLongRelease(at + slotBytes - 8, tagOf(seq));
     }
 
     /** Slot words: the header chunks, then the payload's, zero after them, each word tagged. */
@@ -284,27 +350,40 @@ public final class MessageRing {
     }
 
     /**
-     * Copies slot {@code seq} into {@code target} as little-endian chunks (header first) if every
-     * word carries the slot's tag, that is if the message is completely published.
+     * Copies slot {@code seq} into {@code target} (header chunks first, then the payload, little-endian)
+     * if the message is completely published: every word carries the slot's tag (tagged), or the tag
+     * word does (compact, loaded first, with acquire).
      *
-     * @param target receives {@code slotWords} chunks from index 0, little-endian order
+     * @param target receives {@link #readBytes()} bytes from index 0
      * @return whether the slot was published; if not, {@code target} holds garbage
      */
     public boolean tryRead(long seq, ByteBuffer target) {
+        if (compact) {
+            long at = slotOffset(seq);
+            if (region.getLongAcquire(at + slotBytes - 8) != tagOf(seq)) {
+                return false;
+            }
+            region.getBytes(at, target, slotBytes - 8);
+            return true;
+        }
         return region.getTaggedWordsAcquire(slotOffset(seq), slotWords, tagOf(seq), target);
     }
 
     /** Whether slot {@code seq} is completely published, without copying it. */
     public boolean isPublished(long seq) {
+        if (compact) {
+            return mayBePublished(seq);
+        }
         return region.hasTaggedWordsAcquire(slotOffset(seq), slotWords, tagOf(seq));
     }
 
     /**
      * Whether slot {@code seq}'s last word carries its tag (acquire): one load, a hint that the slot
-     * may be published; {@link #tryRead} decides.
+     * may be published; {@link #tryRead} decides. For a compact slot the hint is the answer.
      */
     public boolean mayBePublished(long seq) {
-        return (region.getLongAcquire(slotOffset(seq) + 8L * (slotWords - 1)) >>> 32) == tagOf(seq);
+        long last = region.getLongAcquire(slotOffset(seq) + 8L * (slotWords - 1));
+        return (compact ? last : last >>> 32) == tagOf(seq);
     }
 
     /** Consumer side: hands every slot before {@code nextSequence} back to producers (release). */

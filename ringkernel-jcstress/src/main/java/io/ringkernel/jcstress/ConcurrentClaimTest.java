@@ -8,6 +8,8 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.JJ_Result;
 
+import io.ringkernel.ring.SlotFormat;
+
 /** Two producers claiming the last free slot: exactly one gets it, the other sees the ring full. */
 @JCStressTest
 @Description("multi-producer claim on a ring with one free slot")
@@ -16,7 +18,7 @@ import org.openjdk.jcstress.infra.results.JJ_Result;
 @State
 public class ConcurrentClaimTest {
 
-    private final Rings.Holder holder = Rings.newRing(2);
+    private final Rings.Holder holder = Rings.newRing(2, SlotFormat.TAGGED);
 
     public ConcurrentClaimTest() {
         holder.ring().tryClaim(1, null);

@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import io.ringkernel.memory.MemoryRegion;
 import io.ringkernel.memory.NativeMemory;
 import io.ringkernel.ring.MessageRing;
+import io.ringkernel.ring.SlotFormat;
 
 /**
  * Rings for jcstress states. jcstress makes states by the million and has no per-state tear-down,
@@ -18,11 +19,16 @@ final class Rings {
     private Rings() {
     }
 
-    /** A ring of {@code capacity} 8-word slots; the returned holder keeps its memory reachable. */
-    static Holder newRing(int capacity) {
-        long bytes = MessageRing.bytesFor(capacity, 8);
+    /**
+     * A ring of {@code capacity} slots in {@code format} with room for 16 payload bytes (four chunks);
+     * the returned holder keeps its memory reachable.
+     */
+    static Holder newRing(int capacity, SlotFormat format) {
+        int words = format.slotWords(16);
+        long bytes = MessageRing.bytesFor(capacity, words);
         ByteBuffer memory = ByteBuffer.allocateDirect((int) bytes + 128).alignedSlice(128);
-        MessageRing ring = new MessageRing(MemoryRegion.wrap(NativeMemory.addressOf(memory), bytes), capacity, 8);
+        MessageRing ring = new MessageRing(MemoryRegion.wrap(NativeMemory.addressOf(memory), bytes), capacity, words,
+                format);
         return new Holder(memory, ring);
     }
 
