@@ -15,6 +15,7 @@ jar=benchmarks/target/benchmarks.jar
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } > "$out/machine.txt"
 java -jar "$jar" 'RoundTripBenchmark' -f 1 -wi 3 -i 5 -w 2s -r 3s -rf json -rff "$out/roundtrip.json" | tee "$out/roundtrip.txt"
+java -cp "$jar" io.ringkernel.benchmarks.RoundTripSideBySide 20 | tee "$out/roundtrip-side-by-side.txt"
 java -jar "$jar" 'ThroughputBenchmark' -f 1 -wi 3 -i 5 -w 2s -r 3s -rf json -rff "$out/throughput.json" | tee "$out/throughput.txt"
 java -jar "$jar" 'ThroughputBenchmark.ringKernelClaimCommit' -f 1 -wi 2 -i 3 -w 2s -r 3s -prof gc | tee "$out/claimcommit-gc.txt"
 java -jar "$jar" 'MessagePathCostBenchmark' -f 1 -wi 3 -i 5 -w 1s -r 2s | tee "$out/pathcost.txt"
