@@ -959,7 +959,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     private final class Session implements KernelChannel {
 
         final KernelEngine engine;
-        final LongAdder inside = new LongAdder();
+        final ThreadsInside inside = new ThreadsInside();
         volatile boolean live = true;
         volatile boolean accepting = true;
         volatile boolean stopped;
@@ -1016,16 +1016,16 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         }
 
         boolean enter() {
-            inside.increment();
+            inside.enter();
             if (live) {
                 return true;
             }
-            inside.decrement();
+            inside.leave();
             return false;
         }
 
         void exit() {
-            inside.decrement();
+            inside.leave();
         }
 
         /** Waits for every thread inside to leave, then frees the engine's memory. */
@@ -1034,7 +1034,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             accepting = false;
             stopped = true;
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (inside.sum() != 0 && System.nanoTime() - deadline < 0) {
+            while (inside.anyInside() && System.nanoTime() - deadline < 0) {
                 Thread.yield();
             }
             failAll(new KernelTerminatedException("kernel '" + id() + "' was closed", null));
