@@ -57,6 +57,8 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
 
     /** Replies of a burst per read of the latency clock (a power of two). */
     private static final int CLOCK_EVERY = 16;
+    /** How long a telemetry read retries while a launch is being retired. */
+    private static final long RETIREMENT_WAIT_NANOS = 100_000_000L;
     /** A reply-table entry whose report is under way (Session#take): neither free nor another reporter's. */
     private static final ReplyTarget<Object> TAKEN = new ReplyTarget<>() {
         @Override
@@ -110,9 +112,16 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     private volatile KernelState state = KernelState.CREATED;
     private volatile Session session;
     private volatile String lastError;
-    private long processedBefore;
-    private long failedOnDeviceBefore;
-    private long completedBefore;
+    /** Totals of the launches before the current one; written when a launch is retired. */
+    private volatile long processedBefore;
+    private volatile long failedOnDeviceBefore;
+    private volatile long completedBefore;
+    /**
+     * Retirements of a launch begun plus ended, so odd while one runs: a telemetry read that saw it
+     * change reads again, since it may have counted the retiring launch twice (in its totals and in
+     * the totals before) or not at all (between its memory's release and the totals' update).
+     */
+    private volatile long retirements;
     private long lastBeat = Long.MIN_VALUE;
     private long lastBeatSeenNanos;
 
@@ -361,14 +370,22 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         }
     }
 
+    /** Under the lifecycle lock, so {@link #retirements} has one writer. */
     private void retireSession() {
         Session old = session;
         if (old != null) {
-            processedBefore += old.control.consumed() + old.control.linkConsumed();
-            failedOnDeviceBefore += old.control.failed();
-            old.free();
-            completedBefore += old.drain.completed();
-            session = null;
+            long processed = old.control.consumed() + old.control.linkConsumed();
+            long failedOnDevice = old.control.failed();
+            retirements++;
+            try {
+                old.free();
+                processedBefore += processed;
+                failedOnDeviceBefore += failedOnDevice;
+                completedBefore += old.drain.completed();
+                session = null;
+            } finally {
+                retirements++;
+            }
         }
     }
 
@@ -897,31 +914,53 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
 
     @Override
     public KernelTelemetry telemetry() {
-        Session s = session;
-        int reqDepth = 0;
-        int respDepth = 0;
-        long processed = processedBefore;
-        long deviceFailed = failedOnDeviceBefore;
-        long completedReplies = completedBefore + completed.sum();
-        long heartbeatAge = -1;
         KernelState st = state;
-        if (s != null && s.enter()) {
-            try {
-                reqDepth = s.requests.depth();
-                respDepth = s.responses.depth();
-                processed += s.control.consumed() + s.control.linkConsumed();
-                deviceFailed += s.control.failed();
-                completedReplies += s.drain.completed();
-                if (st.isRunning()) {
-                    heartbeatAge = heartbeatAge(s.control.heartbeat());
+        int reqDepth;
+        int respDepth;
+        long processed;
+        long deviceFailed;
+        long completedReplies;
+        long heartbeatAge;
+        long deadline = 0;
+        while (true) {
+            long before = retirements;
+            Session s = session;
+            reqDepth = 0;
+            respDepth = 0;
+            processed = processedBefore;
+            deviceFailed = failedOnDeviceBefore;
+            completedReplies = completedBefore;
+            heartbeatAge = -1;
+            if (s != null && s.enter()) {
+                try {
+                    reqDepth = s.requests.depth();
+                    respDepth = s.responses.depth();
+                    processed += s.control.consumed() + s.control.linkConsumed();
+                    deviceFailed += s.control.failed();
+                    completedReplies += s.drain.completed();
+                    if (st.isRunning()) {
+                        heartbeatAge = heartbeatAge(s.control.heartbeat());
+                    }
+                } finally {
+                    s.exit();
                 }
-            } finally {
-                s.exit();
             }
+            if ((before & 1) == 0 && retirements == before) {
+                break;
+            }
+            // A retirement ran meanwhile (it waits only for threads inside the launch's memory, so it is
+            // short); read again, and after 100 ms give the last reading rather than wait on.
+            long now = System.nanoTime();
+            if (deadline == 0) {
+                deadline = now + RETIREMENT_WAIT_NANOS;
+            } else if (now - deadline > 0) {
+                break;
+            }
+            Thread.yield();
         }
         return new KernelTelemetry(id(), backend, device, st, reqDepth, definition.capacity(), respDepth,
-                definition.capacity(), accepted.sum(), processed, completedReplies, deviceFailed + failedOnHost.sum(),
-                rejected.sum(), dropped.sum(), latencySnapshot(), heartbeatAge, lastError);
+                definition.capacity(), accepted.sum(), processed, completedReplies + completed.sum(),
+                deviceFailed + failedOnHost.sum(), rejected.sum(), dropped.sum(), latencySnapshot(), heartbeatAge, lastError);
     }
 
     private synchronized long heartbeatAge(long beat) {

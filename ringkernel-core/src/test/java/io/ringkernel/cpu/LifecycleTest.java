@@ -7,12 +7,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.ringkernel.KernelState;
 import io.ringkernel.RingKernel;
+import io.ringkernel.telemetry.KernelTelemetry;
 
 class LifecycleTest {
 
@@ -109,6 +113,49 @@ class LifecycleTest {
 
         assertThat(kernel.telemetry().completed()).isEqualTo(15);
         assertThat(kernel.telemetry().accepted()).isEqualTo(15);
+    }
+
+    @Test
+    void telemetryReadDuringRelaunchesNeverCountsALaunchTwiceOrNotAtAll() throws InterruptedException {
+        AtomicLong answered = new AtomicLong();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<String> wrong = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            long lastProcessed = 0;
+            long lastCompleted = 0;
+            while (!stop.get()) {
+                KernelTelemetry t = kernel.telemetry();
+                long bound = answered.get() + 1;
+                if (t.processed() < lastProcessed || t.completed() < lastCompleted) {
+                    wrong.add("went back: " + t.processed() + " after " + lastProcessed + ", " + t.completed() + " after "
+                            + lastCompleted);
+                }
+                if (t.processed() > bound || t.completed() > bound) {
+                    wrong.add("more than sent: " + t.processed() + ", " + t.completed() + " of at most " + bound);
+                }
+                lastProcessed = t.processed();
+                lastCompleted = t.completed();
+            }
+        });
+        reader.start();
+        try {
+            for (int launch = 0; launch < 200; launch++) {
+                kernel.launch();
+                kernel.activate();
+                for (int i = 0; i < 5; i++) {
+                    kernel.send(new Echo(i, i)).join();
+                    answered.incrementAndGet();
+                }
+                kernel.terminate(Duration.ofSeconds(1));
+            }
+        } finally {
+            stop.set(true);
+            reader.join();
+        }
+
+        assertThat(wrong).isEmpty();
+        assertThat(kernel.telemetry().processed()).isEqualTo(1000);
+        assertThat(kernel.telemetry().completed()).isEqualTo(1000);
     }
 
     @Test
