@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.Expect;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -16,6 +17,10 @@ import io.ringkernel.ring.SlotFormat;
 /** A consumer that sees a slot as published sees all of it: header and every payload chunk, never a torn mix. */
 public class PublishConsumeTest {
 
+    /** What each format's test may and may not observe: the same for both. */
+    @Outcome(id = "0, 0", expect = Expect.ACCEPTABLE, desc = "not yet published")
+    @Outcome(id = "1, 1", expect = Expect.ACCEPTABLE, desc = "published and complete")
+    @Outcome(expect = Expect.FORBIDDEN, desc = "published but torn")
     abstract static class Scenario {
 
         private final Rings.Holder holder;
@@ -44,9 +49,7 @@ public class PublishConsumeTest {
 
     @JCStressTest
     @Description("tagged: publish (slot words staged, then one bulk copy after a release fence) vs tryRead (acquire, tag in every word)")
-    @Outcome(id = "0, 0", expect = Expect.ACCEPTABLE, desc = "not yet published")
-    @Outcome(id = "1, 1", expect = Expect.ACCEPTABLE, desc = "published and complete")
-    @Outcome(expect = Expect.FORBIDDEN, desc = "published but torn")
+    @JCStressMeta(Scenario.class)
     @State
     public static class Tagged extends Scenario {
 
@@ -67,9 +70,7 @@ public class PublishConsumeTest {
 
     @JCStressTest
     @Description("compact: publish (header and payload plain, tag word last with release) vs tryRead (tag with acquire, then plain)")
-    @Outcome(id = "0, 0", expect = Expect.ACCEPTABLE, desc = "not yet published")
-    @Outcome(id = "1, 1", expect = Expect.ACCEPTABLE, desc = "published and complete")
-    @Outcome(expect = Expect.FORBIDDEN, desc = "published but torn")
+    @JCStressMeta(Scenario.class)
     @State
     public static class Compact extends Scenario {
 

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.Expect;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -20,6 +21,10 @@ import io.ringkernel.ring.SlotFormat;
  */
 public class PublishRunTest {
 
+    /** What each format's test may and may not observe: the same for both. */
+    @Outcome(id = "0, 0, 0", expect = Expect.ACCEPTABLE, desc = "not yet published")
+    @Outcome(id = "1, 1, 42", expect = Expect.ACCEPTABLE, desc = "published, complete, prior write visible")
+    @Outcome(expect = Expect.FORBIDDEN, desc = "torn slot or prior write not visible")
     abstract static class Scenario {
 
         private final Rings.Holder holder;
@@ -51,9 +56,7 @@ public class PublishRunTest {
 
     @JCStressTest
     @Description("tagged: publishRun (two slots, one copy after a release fence) vs tryRead of the second slot, then a plain read")
-    @Outcome(id = "0, 0, 0", expect = Expect.ACCEPTABLE, desc = "not yet published")
-    @Outcome(id = "1, 1, 42", expect = Expect.ACCEPTABLE, desc = "published, complete, prior write visible")
-    @Outcome(expect = Expect.FORBIDDEN, desc = "torn slot or prior write not visible")
+    @JCStressMeta(Scenario.class)
     @State
     public static class Tagged extends Scenario {
 
@@ -74,9 +77,7 @@ public class PublishRunTest {
 
     @JCStressTest
     @Description("compact: publishRun (two slots, each's tag word last with release) vs tryRead of the second slot, then a plain read")
-    @Outcome(id = "0, 0, 0", expect = Expect.ACCEPTABLE, desc = "not yet published")
-    @Outcome(id = "1, 1, 42", expect = Expect.ACCEPTABLE, desc = "published, complete, prior write visible")
-    @Outcome(expect = Expect.FORBIDDEN, desc = "torn slot or prior write not visible")
+    @JCStressMeta(Scenario.class)
     @State
     public static class Compact extends Scenario {
 

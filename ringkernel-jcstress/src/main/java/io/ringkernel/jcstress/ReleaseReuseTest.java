@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.Expect;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -20,6 +21,9 @@ import io.ringkernel.ring.SlotFormat;
  */
 public class ReleaseReuseTest {
 
+    /** What each format's test may and may not observe: the same for both. */
+    @Outcome(id = {"1, -1", "1, 1"}, expect = Expect.ACCEPTABLE, desc = "consumer saw the first message; producer claimed or found the ring full")
+    @Outcome(expect = Expect.FORBIDDEN, desc = "consumer saw the overwriting message's data, or lost the first")
     abstract static class Scenario {
 
         private final Rings.Holder holder;
@@ -57,8 +61,7 @@ public class ReleaseReuseTest {
 
     @JCStressTest
     @Description("tagged: consumer read-then-release vs producer claim-and-overwrite of the same slot")
-    @Outcome(id = {"1, -1", "1, 1"}, expect = Expect.ACCEPTABLE, desc = "consumer saw the first message; producer claimed or found the ring full")
-    @Outcome(expect = Expect.FORBIDDEN, desc = "consumer saw the overwriting message's data, or lost the first")
+    @JCStressMeta(Scenario.class)
     @State
     public static class Tagged extends Scenario {
 
@@ -79,8 +82,7 @@ public class ReleaseReuseTest {
 
     @JCStressTest
     @Description("compact: consumer read-then-release vs producer claim-and-overwrite of the same slot")
-    @Outcome(id = {"1, -1", "1, 1"}, expect = Expect.ACCEPTABLE, desc = "consumer saw the first message; producer claimed or found the ring full")
-    @Outcome(expect = Expect.FORBIDDEN, desc = "consumer saw the overwriting message's data, or lost the first")
+    @JCStressMeta(Scenario.class)
     @State
     public static class Compact extends Scenario {
 
