@@ -65,19 +65,7 @@ public class RoundTripBenchmark {
         public void setUp() {
             echo = new Thread(() -> {
                 while (running) {
-                    Payload p = requests.relaxedPoll();
-                    if (p != null) {
-                        long sum = 0;
-                        for (long w : p.words()) {
-                            sum += w;
-                        }
-                        if (sum == 0) {
-                            throw new IllegalStateException();
-                        }
-                        while (!replies.relaxedOffer(p)) {
-                            Thread.onSpinWait();
-                        }
-                    } else {
+                    if (!echoOne(requests, replies)) {
                         Thread.onSpinWait();
                     }
                 }
@@ -91,6 +79,30 @@ public class RoundTripBenchmark {
             running = false;
             echo.join();
         }
+    }
+
+    /**
+     * The ping-pong's other side, one step: takes a request if there is one, checks it (so the message
+     * is read, as a kernel's handler reads it) and sends it back. Shared with {@link RoundTripSideBySide}.
+     *
+     * @return whether a request was there
+     */
+    static boolean echoOne(SpscArrayQueue<Payload> requests, SpscArrayQueue<Payload> replies) {
+        Payload p = requests.relaxedPoll();
+        if (p == null) {
+            return false;
+        }
+        long sum = 0;
+        for (long w : p.words()) {
+            sum += w;
+        }
+        if (sum == 0) {
+            throw new IllegalStateException("empty payload");
+        }
+        while (!replies.relaxedOffer(p)) {
+            Thread.onSpinWait();
+        }
+        return true;
     }
 
     @Benchmark

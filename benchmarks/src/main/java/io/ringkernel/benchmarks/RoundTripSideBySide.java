@@ -78,26 +78,12 @@ public final class RoundTripSideBySide {
         }
     }
 
-    /** The ping-pong's other side, as in {@link RoundTripBenchmark}: it checks the message and sends it back. */
+    /** The ping-pong's other side, as in {@link RoundTripBenchmark}, parked between the ping-pong's blocks. */
     private static void echo(SpscArrayQueue<Payload> requests, SpscArrayQueue<Payload> replies) {
         while (running) {
             if (!echoing) {
                 LockSupport.parkNanos(100_000);
-                continue;
-            }
-            Payload p = requests.relaxedPoll();
-            if (p == null) {
-                Thread.onSpinWait();
-                continue;
-            }
-            long sum = 0;
-            for (long w : p.words()) {
-                sum += w;
-            }
-            if (sum == 0) {
-                throw new IllegalStateException("empty payload");
-            }
-            while (!replies.relaxedOffer(p)) {
+            } else if (!RoundTripBenchmark.echoOne(requests, replies)) {
                 Thread.onSpinWait();
             }
         }
