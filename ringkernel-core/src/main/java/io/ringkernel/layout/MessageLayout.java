@@ -19,6 +19,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import io.ringkernel.memory.NativeMemory;
+
 /**
  * The fixed-size, C-compatible memory layout of a message record, derived once per record type.
  *
@@ -90,6 +92,8 @@ public final class MessageLayout<T> {
     private final MethodHandle[] getters;
     /** {@code (ByteBuffer, int base)Object}: reads every field and calls the canonical constructor. */
     private final MethodHandle decoder;
+    /** Whether the fields cover every byte of the struct, so that encoding need not zero it first. */
+    private final boolean gapless;
     private final LayoutField key;
     /** C struct name to record type, for this record and every record nested in it. */
     private final Map<String, Class<?>> structs;
@@ -211,6 +215,7 @@ public final class MessageLayout<T> {
         }
         this.alignment = maxAlign;
         this.size = align(offset, maxAlign);
+        this.gapless = gapless(list, size);
         if (size > MAX_INLINE_BYTES) {
             throw new LayoutException(type.getSimpleName() + ": " + size + " bytes is over the inline limit of "
                     + MAX_INLINE_BYTES + " bytes; pass large payloads as BufferHandle");
@@ -288,6 +293,21 @@ public final class MessageLayout<T> {
                     + " bytes; pass large payloads as BufferHandle");
         }
         return (int) end;
+    }
+
+    /**
+     * True when every byte of the struct belongs to a field that encoding writes whole: no padding,
+     * no variable-length array (its unused tail), no nested record with either.
+     */
+    private static boolean gapless(List<LayoutField> fields, int size) {
+        int end = 0;
+        for (LayoutField f : fields) {
+            if (f.offset() != end || f.variableLength() || (f.nested() != null && !f.nested().gapless)) {
+                return false;
+            }
+            end = f.offset() + f.byteSize();
+        }
+        return !fields.isEmpty() && end == size;
     }
 
     private static int align(int offset, int alignment) {
@@ -402,11 +422,14 @@ public final class MessageLayout<T> {
      */
     public void encode(T value, ByteBuffer target, int offset) {
         Objects.requireNonNull(value, () -> "message of type " + type.getSimpleName() + " must not be null");
-        if (target.hasArray()) {
-            java.util.Arrays.fill(target.array(), target.arrayOffset() + offset, target.arrayOffset() + offset + size, (byte) 0);
-        } else {
-            for (int i = offset, end = offset + size; i < end; i++) {
-                target.put(i, (byte) 0);
+        if (!gapless) {
+            // Padding and unused array tails must read as zero; a gapless struct is all written below.
+            if (target.hasArray()) {
+                java.util.Arrays.fill(target.array(), target.arrayOffset() + offset, target.arrayOffset() + offset + size, (byte) 0);
+            } else {
+                for (int i = offset, end = offset + size; i < end; i++) {
+                    target.put(i, (byte) 0);
+                }
             }
         }
         encodeFields(value, target, offset);
@@ -574,6 +597,11 @@ public final class MessageLayout<T> {
     }
 
     private static void putArray(ElementType t, Object array, int n, ByteBuffer bb, int at) {
+        if (t != ElementType.BOOLEAN && t != ElementType.BYTE && NativeMemory.copiesArraysAsIs(bb)) {
+            // Little-endian on both sides: the elements as they lie in memory, in one copy.
+            NativeMemory.copyArrayToBuffer(array, n, bb, at);
+            return;
+        }
         switch (t) {
             case BOOLEAN -> {
                 boolean[] a = (boolean[]) array;
@@ -638,48 +666,72 @@ public final class MessageLayout<T> {
             }
             case SHORT -> {
                 short[] a = new short[n];
-                for (int j = 0; j < n; j++) {
-                    a[j] = bb.getShort(at + 2 * j);
+                if (!copyAsIs(bb, at, a, n)) {
+                    for (int j = 0; j < n; j++) {
+                        a[j] = bb.getShort(at + 2 * j);
+                    }
                 }
                 return a;
             }
             case CHAR -> {
                 char[] a = new char[n];
-                for (int j = 0; j < n; j++) {
-                    a[j] = bb.getChar(at + 2 * j);
+                if (!copyAsIs(bb, at, a, n)) {
+                    for (int j = 0; j < n; j++) {
+                        a[j] = bb.getChar(at + 2 * j);
+                    }
                 }
                 return a;
             }
             case INT -> {
                 int[] a = new int[n];
-                for (int j = 0; j < n; j++) {
-                    a[j] = bb.getInt(at + 4 * j);
+                if (!copyAsIs(bb, at, a, n)) {
+                    for (int j = 0; j < n; j++) {
+                        a[j] = bb.getInt(at + 4 * j);
+                    }
                 }
                 return a;
             }
             case LONG -> {
                 long[] a = new long[n];
-                for (int j = 0; j < n; j++) {
-                    a[j] = bb.getLong(at + 8 * j);
+                if (!copyAsIs(bb, at, a, n)) {
+                    for (int j = 0; j < n; j++) {
+                        a[j] = bb.getLong(at + 8 * j);
+                    }
                 }
                 return a;
             }
             case FLOAT -> {
                 float[] a = new float[n];
-                for (int j = 0; j < n; j++) {
-                    a[j] = bb.getFloat(at + 4 * j);
+                if (!copyAsIs(bb, at, a, n)) {
+                    for (int j = 0; j < n; j++) {
+                        a[j] = bb.getFloat(at + 4 * j);
+                    }
                 }
                 return a;
             }
             case DOUBLE -> {
                 double[] a = new double[n];
-                for (int j = 0; j < n; j++) {
-                    a[j] = bb.getDouble(at + 8 * j);
+                if (!copyAsIs(bb, at, a, n)) {
+                    for (int j = 0; j < n; j++) {
+                        a[j] = bb.getDouble(at + 8 * j);
+                    }
                 }
                 return a;
             }
             default -> throw new IllegalStateException("not a primitive array element: " + t);
         }
+    }
+
+    /**
+     * Fills {@code array} from the struct bytes in one copy where they lie in memory as the array
+     * does (a little-endian buffer on a little-endian machine); false, and nothing done, otherwise.
+     */
+    private static boolean copyAsIs(ByteBuffer bb, int at, Object array, int n) {
+        if (!NativeMemory.copiesArraysAsIs(bb)) {
+            return false;
+        }
+        NativeMemory.copyBufferToArray(bb, at, array, n);
+        return true;
     }
 
     @Override

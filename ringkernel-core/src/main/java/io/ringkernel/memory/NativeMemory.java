@@ -1,8 +1,12 @@
 package io.ringkernel.memory;
 
+import java.lang.reflect.Array;
 import java.lang.reflect.Field;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ReadOnlyBufferException;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 import sun.misc.Unsafe;
@@ -34,6 +38,13 @@ public final class NativeMemory {
     private static final long BUFFER_ADDRESS_OFFSET = bufferAddressOffset();
     private static final AtomicLong ALLOCATED = new AtomicLong();
     private static final AtomicLong FREED = new AtomicLong();
+    private static final long BYTE_ARRAY_BASE = UNSAFE.arrayBaseOffset(byte[].class);
+    private static final long SHORT_ARRAY_BASE = UNSAFE.arrayBaseOffset(short[].class);
+    private static final long CHAR_ARRAY_BASE = UNSAFE.arrayBaseOffset(char[].class);
+    private static final long INT_ARRAY_BASE = UNSAFE.arrayBaseOffset(int[].class);
+    private static final long LONG_ARRAY_BASE = UNSAFE.arrayBaseOffset(long[].class);
+    private static final long FLOAT_ARRAY_BASE = UNSAFE.arrayBaseOffset(float[].class);
+    private static final long DOUBLE_ARRAY_BASE = UNSAFE.arrayBaseOffset(double[].class);
 
     private NativeMemory() {
     }
@@ -85,6 +96,78 @@ public final class NativeMemory {
             throw new IllegalArgumentException("not a direct buffer");
         }
         return UNSAFE.getLong(directBuffer, BUFFER_ADDRESS_OFFSET);
+    }
+
+    /**
+     * Whether primitive arrays can move between {@code buffer} and the heap as they lie in memory:
+     * this machine and the buffer are both little-endian, as the message structs are.
+     */
+    public static boolean copiesArraysAsIs(ByteBuffer buffer) {
+        return buffer.order() == ByteOrder.LITTLE_ENDIAN && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+    }
+
+    /**
+     * Copies the first {@code count} elements of {@code array} (a {@code short[]}, {@code char[]},
+     * {@code int[]}, {@code long[]}, {@code float[]} or {@code double[]}) into {@code target} from
+     * absolute {@code index}, as they lie in memory: one copy instead of a loop of bounds-checked
+     * puts. Only where {@link #copiesArraysAsIs} holds. Checked like the buffer's own absolute puts.
+     *
+     * @throws IndexOutOfBoundsException if {@code count} exceeds the array or the bytes the buffer's limit
+     * @throws IllegalArgumentException if {@code array} is not one of those arrays
+     */
+    public static void copyArrayToBuffer(Object array, int count, ByteBuffer target, int index) {
+        long arrayBase = arrayBase(array);
+        Objects.checkFromIndexSize(0, count, Array.getLength(array));
+        int bytes = count * elementBytes(array);
+        Objects.checkFromIndexSize(index, bytes, target.limit());
+        if (target.isReadOnly()) {
+            throw new ReadOnlyBufferException();
+        }
+        if (target.hasArray()) {
+            UNSAFE.copyMemory(array, arrayBase, target.array(), BYTE_ARRAY_BASE + target.arrayOffset() + index, bytes);
+        } else {
+            UNSAFE.copyMemory(array, arrayBase, null, addressOf(target) + index, bytes);
+        }
+    }
+
+    /**
+     * Copies {@code count} elements' bytes of {@code source} from absolute {@code index} into the start
+     * of {@code array}: the counterpart of {@link #copyArrayToBuffer}, with its conditions and checks.
+     */
+    public static void copyBufferToArray(ByteBuffer source, int index, Object array, int count) {
+        long arrayBase = arrayBase(array);
+        Objects.checkFromIndexSize(0, count, Array.getLength(array));
+        int bytes = count * elementBytes(array);
+        Objects.checkFromIndexSize(index, bytes, source.limit());
+        if (source.hasArray()) {
+            UNSAFE.copyMemory(source.array(), BYTE_ARRAY_BASE + source.arrayOffset() + index, array, arrayBase, bytes);
+        } else {
+            UNSAFE.copyMemory(null, addressOf(source) + index, array, arrayBase, bytes);
+        }
+    }
+
+    // Per type, not arrayBaseOffset(array.getClass()) per call: that is a native call the JIT does not fold.
+    private static long arrayBase(Object array) {
+        if (array instanceof long[]) {
+            return LONG_ARRAY_BASE;
+        } else if (array instanceof double[]) {
+            return DOUBLE_ARRAY_BASE;
+        } else if (array instanceof int[]) {
+            return INT_ARRAY_BASE;
+        } else if (array instanceof float[]) {
+            return FLOAT_ARRAY_BASE;
+        } else if (array instanceof short[]) {
+            return SHORT_ARRAY_BASE;
+        } else if (array instanceof char[]) {
+            return CHAR_ARRAY_BASE;
+        }
+        throw new IllegalArgumentException("not a short, char, int, long, float or double array: "
+                + (array == null ? "null" : array.getClass().getName()));
+    }
+
+    private static int elementBytes(Object array) {
+        return array instanceof long[] || array instanceof double[] ? 8
+                : array instanceof int[] || array instanceof float[] ? 4 : 2;
     }
 
     static long getLongPlain(long address) {

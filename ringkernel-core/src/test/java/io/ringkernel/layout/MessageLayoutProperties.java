@@ -104,6 +104,35 @@ class MessageLayoutProperties {
         }
     }
 
+    /**
+     * Arrays move between struct bytes and the heap in one copy where both are little-endian, and
+     * element by element otherwise: a direct buffer gets the bytes a heap buffer gets, and a
+     * big-endian buffer, written and read element by element, gives the message back.
+     */
+    @Property(tries = 40)
+    void generatedMessagesRoundTripThroughDirectAndBigEndianBuffers(@ForAll("fitting") RecordShape shape, @ForAll long seed) {
+        Class<?> type = record(compile(shape, null), 0);
+        MessageLayout<Object> layout = layoutOf(type);
+        Object message = RandomMessages.of(type, new SplittableRandom(seed));
+        ByteBuffer heap = ByteBuffer.allocate(layout.size() + 2 * GUARD).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer direct = ByteBuffer.allocateDirect(layout.size() + 2 * GUARD).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer bigEndian = ByteBuffer.allocate(layout.size() + 2 * GUARD).order(ByteOrder.BIG_ENDIAN);
+        for (int i = 0; i < direct.capacity(); i++) {
+            direct.put(i, GARBAGE);
+        }
+
+        layout.encode(message, heap, GUARD);
+        layout.encode(message, direct, GUARD);
+        layout.encode(message, bigEndian, GUARD);
+
+        assertThat(struct(direct, layout)).as("struct bytes in a direct buffer").isEqualTo(struct(heap, layout));
+        assertThat(guards(direct, layout)).as("bytes around the struct").containsOnly(GARBAGE);
+        assertThat(RandomMessages.raw(layout.decode(direct, GUARD))).as("decoded from the direct buffer")
+                .isEqualTo(RandomMessages.raw(message));
+        assertThat(RandomMessages.raw(layout.decode(bigEndian, GUARD))).as("decoded from the big-endian buffer")
+                .isEqualTo(RandomMessages.raw(message));
+    }
+
     /** One array sized to end around the inline limit: accepted up to 16,384 bytes exactly, refused beyond. */
     @Property(tries = 40)
     void arraysAreAcceptedUpToTheInlineLimitExactly(@ForAll("primitives") Class<?> element, @ForAll boolean variable,
@@ -342,7 +371,9 @@ class MessageLayoutProperties {
     }
 
     private static byte[] struct(ByteBuffer buffer, MessageLayout<?> layout) {
-        return Arrays.copyOfRange(buffer.array(), GUARD, GUARD + layout.size());
+        byte[] bytes = new byte[layout.size()];
+        buffer.get(GUARD, bytes);
+        return bytes;
     }
 
     private static List<Byte> guards(ByteBuffer buffer, MessageLayout<?> layout) {
