@@ -315,7 +315,7 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
             while (true) {
                 long command = control.runCommand();
                 long run = command & 0xFF;
-                if (run == ControlBlock.TERMINATE || abandoned) {
+                if (run >= ControlBlock.TERMINATE || abandoned) {
                     return;
                 }
                 if (control.seenCommand() != command) {

@@ -8,7 +8,8 @@ import io.ringkernel.memory.MemoryRegion;
  *
  * <pre>
  *   0    run command   host → kernel: {@code (epoch << 8) | state}, state one of {@link #INACTIVE},
- *                      {@link #ACTIVE}, {@link #TERMINATE}; the epoch grows with every command
+ *                      {@link #ACTIVE}, {@link #TERMINATE}, {@link #ABANDON}; the epoch grows with
+ *                      every command
  *   128  exited        kernel → host: 1 once the loop has returned
  *   136  consumed      sequences fully handled (reply published), including skipped slots
  *   144  heartbeat     loop passes, incremented at least every idle period
@@ -30,6 +31,12 @@ public final class ControlBlock {
     public static final long INACTIVE = 0;
     public static final long ACTIVE = 1;
     public static final long TERMINATE = 2;
+    /**
+     * A {@link #TERMINATE} the host has stopped waiting for: the loop gives up what cannot finish
+     * (on CUDA, a reply for which the host's ring has no room, the rest of a closing drain) and
+     * leaves, instead of the host tearing it down.
+     */
+    public static final long ABANDON = 3;
 
     static final int RUN_STATE = 0;
     static final int EXITED = 128;

@@ -59,6 +59,8 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     private static final int CLOCK_EVERY = 16;
     /** How long a telemetry read retries while a launch is being retired. */
     private static final long RETIREMENT_WAIT_NANOS = 100_000_000L;
+    /** How long a loop told to {@link ControlBlock#ABANDON} may take to leave before it is torn down. */
+    private static final Duration ABANDON_GRACE = Duration.ofMillis(200);
     /** A reply-table entry whose report is under way (Session#take): neither free nor another reporter's. */
     private static final ReplyTarget<Object> TAKEN = new ReplyTarget<>() {
         @Override
@@ -321,7 +323,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         s.control.runState(ControlBlock.TERMINATE);
         s.engine.wake();
         long remaining = Math.max(deadline - System.nanoTime(), Duration.ofMillis(100).toNanos());
-        if (!s.engine.awaitExit(Duration.ofNanos(remaining))) {
+        if (!s.engine.awaitExit(Duration.ofNanos(remaining)) && !abandon(s)) {
             lastError = "kernel '" + id() + "' did not stop within " + timeout + "; torn down";
             s.engine.forceStop();
         }
@@ -330,6 +332,16 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                 + (drain ? " (drain timeout " + timeout + " elapsed)" : " (it was not active, so nothing was drained)"), null));
         state = KernelState.TERMINATED;
         return drained || (unanswered == 0 && s.requests.producerIndex() == s.control.consumed());
+    }
+
+    /**
+     * After a terminate that ran out of time: tells the loop to give up what cannot finish
+     * ({@link ControlBlock#ABANDON}) and waits a little for it to leave; false if it did not.
+     */
+    private boolean abandon(Session s) {
+        s.control.runState(ControlBlock.ABANDON);
+        s.engine.wake();
+        return s.engine.awaitExit(ABANDON_GRACE);
     }
 
     private boolean awaitDrained(Session s, long deadline) {

@@ -48,7 +48,7 @@ public interface KernelEngine extends AutoCloseable {
     }
 
     /**
-     * Waits for the loop to exit after {@link ControlBlock#TERMINATE} was set.
+     * Waits for the loop to exit after {@link ControlBlock#TERMINATE} (or {@link ControlBlock#ABANDON}) was set.
      *
      * @return whether it exited within the timeout
      */

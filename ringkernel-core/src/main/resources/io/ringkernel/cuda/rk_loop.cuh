@@ -29,6 +29,9 @@
 #define RK_INACTIVE 0ull
 #define RK_ACTIVE 1ull
 #define RK_TERMINATE 2ull
+// TERMINATE, and the host has stopped waiting for it: give up what cannot finish (a reply for which
+// the host's ring has no room, the rest of a closing drain) and leave, links closed (ControlBlock).
+#define RK_ABANDON 3ull
 
 // MessageRing offsets in bytes (see its Javadoc).
 #define RK_RING_PRODUCER 0
@@ -353,16 +356,16 @@ __device__ __forceinline__ void rk_beat(const rk_params& p, uint64_t now, uint64
 /**
  * One thread: waits until a ring has room up to sequence `end` (its `limit`, the consumer index
  * read from `consumer` plus the capacity, is re-read while it has not), or the host commands
- * TERMINATE; returns false in that case.
+ * `give_up` (RK_TERMINATE or RK_ABANDON) or later; returns false in that case.
  */
 __device__ bool rk_wait_for_room(const rk_params& p, uint64_t consumer, uint64_t capacity, uint64_t end, uint64_t& limit,
-                                 unsigned sleep_ns) {
+                                 unsigned sleep_ns, uint64_t give_up) {
     while (end > limit) {
         limit = rk_load(consumer) + capacity;
         if (end <= limit) {
             break;
         }
-        if ((rk_load(p.control + RK_CB_RUN_STATE) & RK_RUN_STATE_MASK) == RK_TERMINATE) {
+        if ((rk_load(p.control + RK_CB_RUN_STATE) & RK_RUN_STATE_MASK) >= give_up) {
             return false;
         }
         __nanosleep(sleep_ns);
@@ -443,7 +446,7 @@ __device__ void rk_intake(const rk_params& p, uint32_t* buf) {
             __threadfence();
             rk_store(p.local + RK_LOCAL_RUN, command);
         }
-        if (run == RK_TERMINATE) {
+        if (run >= RK_TERMINATE) {
             break;
         }
         if (run != RK_ACTIVE) {
@@ -457,7 +460,8 @@ __device__ void rk_intake(const rk_params& p, uint32_t* buf) {
             continue;
         }
         if (tid == 0) {
-            s_go = rk_wait_for_room(p, ring + RK_EDGE_CONSUMER, capacity, seq + ready, limit, 200) ? 1 : 0;
+            // Requests it has not copied stay in the host's ring, whose sweep fails them: no need to wait on.
+            s_go = rk_wait_for_room(p, ring + RK_EDGE_CONSUMER, capacity, seq + ready, limit, 200, RK_TERMINATE) ? 1 : 0;
         }
         __syncthreads();
         if (!s_go) {
@@ -539,7 +543,7 @@ __device__ __forceinline__ bool rk_sprint_answer(const rk_params& p, uint32_t* i
     const uint64_t capacity = 1ull << p.capacity_log2;
     uint32_t room = 1;
     if (lane == 0) {
-        room = rk_wait_for_room(p, p.responses + RK_RING_CONSUMER, capacity, resp_next + 1, resp_limit, 1000) ? 1 : 0;
+        room = rk_wait_for_room(p, p.responses + RK_RING_CONSUMER, capacity, resp_next + 1, resp_limit, 1000, RK_ABANDON) ? 1 : 0;
     }
     if (!__shfl_sync(0xffffffffu, room, 0)) {
         if (lane == 0) {
@@ -964,6 +968,21 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
         }
     };
 
+    // Thread 0 of a kernel others send to, stopping (rk_links.cuh): `closed` on every incoming link,
+    // then a fence, so a sender that confirms a message after it waits for `final`; `final` names the
+    // first slot of each link that this launch did not take, once the last drain is done.
+    auto close_links = [&]() {
+        for (uint32_t k = 1; k < p.in_count; k++) {
+            rk_store(s_in_ring[k] + RK_EDGE_CLOSED, close_id);
+        }
+        rk_fence_sc(true);
+    };
+    auto final_links = [&]() {
+        for (uint32_t k = 1; k < p.in_count; k++) {
+            rk_store(s_in_ring[k] + RK_EDGE_FINAL, (close_id << 40) | (s_seq[k] + 1));
+        }
+    };
+
 #if RK_STATEFUL
     // A table in device memory comes from a reused arena; clearing it here needs no driver call (a
     // memset from the host could wait for the other ring kernels running on the device).
@@ -1102,7 +1121,9 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
         }
         uint64_t run = 0;
         if (tid == nthreads - 1) {
-            run = edges ? rk_load_gpu(p.local + RK_LOCAL_RUN) : rk_load(p.control + RK_CB_RUN_STATE);
+            // Closing, the host's word itself: the intake block, which mirrors it, has left at the
+            // terminate, and only the host's word can turn it into RK_ABANDON.
+            run = edges && !closing ? rk_load_gpu(p.local + RK_LOCAL_RUN) : rk_load(p.control + RK_CB_RUN_STATE);
         }
         if (tid == RK_PUBLISHER) {
             publish_pass();
@@ -1169,28 +1190,24 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
         if (tid == 0) {
             rk_beat(p, seen_ns, last_beat, beats);
         }
-        if (run == RK_TERMINATE) {
+        if (run >= RK_TERMINATE) {
             if (!edges) {
                 break;
             }
             if (!closing) {
                 // Close the links, then drain until a probe finds every ring empty.
                 if (tid == 0) {
-                    for (uint32_t k = 1; k < p.in_count; k++) {
-                        rk_store(s_in_ring[k] + RK_EDGE_CLOSED, close_id);
-                    }
-                    rk_fence_sc(true);
+                    close_links();
                 }
                 __syncthreads();
                 closing = true;
                 probe = true;
                 continue;
             }
-            if (probing && ready == 0) {
+            // RK_ABANDON ends the drain where it is: what the rings still hold stays for a next launch.
+            if ((probing && ready == 0) || run == RK_ABANDON) {
                 if (tid == 0) {
-                    for (uint32_t k = 1; k < p.in_count; k++) {
-                        rk_store(s_in_ring[k] + RK_EDGE_FINAL, (close_id << 40) | (s_seq[k] + 1));
-                    }
+                    final_links();
                 }
                 break;
             }
@@ -1267,7 +1284,10 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
             if (tid == 0) {
                 s_replies = r;
                 s_seq[src] = first_seq + ready;
-                if (!rk_wait_for_room(p, p.responses + RK_RING_CONSUMER, capacity, resp_next + r, resp_limit, 1000)) {
+                // Through a TERMINATE too: the host's reply pump keeps taking replies while it waits for
+                // the loop to exit, and gives up (RK_ABANDON) only when that wait has run out.
+                if (!rk_wait_for_room(p, p.responses + RK_RING_CONSUMER, capacity, resp_next + r, resp_limit, 1000,
+                                      RK_ABANDON)) {
                     s_abort = 1;
                 }
             }
@@ -1315,6 +1335,14 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
     }
     __syncthreads();
     if (tid == 0) {
+        if (edges && s_abort) {
+            // Left at RK_ABANDON while waiting for room for replies: the links are closed as a stop
+            // closes them, so that what is sent from now on is refused (RK_ERROR_TARGET_STOPPED)
+            // instead of counted as sent and never taken. The pass that waited was handled and its
+            // replies are lost; its messages are not marked consumed, so a next launch takes them again.
+            close_links();
+            final_links();
+        }
         if (links != nullptr) {
             s_links.dirty = 1;
             rk_publish_link_stats(p, s_links);

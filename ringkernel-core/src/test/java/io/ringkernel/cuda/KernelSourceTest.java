@@ -19,6 +19,7 @@ import io.ringkernel.RingKernelDefinition;
 import io.ringkernel.cuda.probe.ProbeKernels;
 import io.ringkernel.examples.VectorAddKernels;
 import io.ringkernel.examples.pipeline.PipelineKernels;
+import io.ringkernel.ring.ControlBlock;
 
 /**
  * Kernel sources assemble from runtime, generated structs and handler; where a CUDA compiler is
@@ -65,6 +66,14 @@ class KernelSourceTest {
         KernelSource stateful = KernelSource.of(RunningSumKernels.definition("rs").build());
         assertThat(stateful.text()).contains("#define RK_KEY_TYPE int64_t", "#define RK_KEY_OFFSET 0",
                 "#define RK_STATE_ENTRY_BYTES 32");
+    }
+
+    @Test
+    void theLoopKnowsTheRunStatesByTheHostsNumbers() {
+        // The host writes ControlBlock's numbers into the run word; the loop compares with its own.
+        assertThat(KernelSource.of(ProbeKernels.definition("states").build()).text()).contains(
+                "#define RK_INACTIVE " + ControlBlock.INACTIVE + "ull", "#define RK_ACTIVE " + ControlBlock.ACTIVE + "ull",
+                "#define RK_TERMINATE " + ControlBlock.TERMINATE + "ull", "#define RK_ABANDON " + ControlBlock.ABANDON + "ull");
     }
 
     @Test
