@@ -31,10 +31,10 @@ import io.ringkernel.ring.SlotFormat;
 
 /**
  * The CPU backend's engine: one dispatch thread per kernel running the ring protocol over
- * off-heap memory, exactly as the GPU loop does over mapped memory. It decodes each request from
- * its slot, calls the Java handler, encodes the reply into the response ring, then dispatches
- * replies to futures itself, so a CPU round trip costs two cache-line transfers and no extra
- * thread hop.
+ * off-heap memory, as the GPU loop does over mapped memory. It decodes each request from its slot,
+ * calls the Java handler, encodes the reply into the response ring, and between passes dispatches
+ * the published replies to their futures itself (a caller waiting for a batch takes them in
+ * parallel), so no third thread stands between a request and its reply.
  *
  * <p>If the thread cannot be stopped (a handler that never returns), {@link #close()} abandons it:
  * the thread frees the memory itself when the handler finally returns, instead of the host
