@@ -47,17 +47,6 @@ import io.ringkernel.graph.KernelNetwork;
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class CudaTerminateReplyRingFullTest {
 
-    /** Answers at once. */
-    private static final String ANSWER = """
-            __device__ int rk_handle(const ProbeRequest* in, ProbeResponse* out, rk_context* ctx) {
-                if (ctx->thread == 0) {
-                    out->sequence = in->sequence;
-                    out->valid = 1;
-                }
-                return 0;
-            }
-            """;
-
     /** Sends each request on to "target" and answers with what the send returned. */
     private static final String SENDER = """
             __device__ int rk_handle(const ProbeRequest* in, ProbeResponse* out, rk_context* ctx) {
@@ -80,7 +69,6 @@ class CudaTerminateReplyRingFullTest {
 
     @BeforeAll
     static void writeHandlers() throws IOException {
-        Files.writeString(sources.resolve("answer.cu"), ANSWER);
         Files.writeString(sources.resolve("sender.cu"), SENDER);
     }
 
@@ -88,8 +76,7 @@ class CudaTerminateReplyRingFullTest {
     void aKernelWaitingForReplyRoomWhenTerminatedDeliversThoseRepliesOnceTheHostTakesReplies() throws Exception {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         try (CudaBackend cuda = GpuSupport.backendOrSkip()) {
-            RingKernel<ProbeRequest, ProbeResponse> kernel = TestResources.withClassPathRoot(sources,
-                    () -> cuda.createKernel(ProbeKernels.definition("answer").cudaSource("answer.cu").capacity(CAPACITY).build()));
+            RingKernel<ProbeRequest, ProbeResponse> kernel = cuda.createKernel(ProbeKernels.definition("probe").capacity(CAPACITY).build());
             kernel.launch();
             kernel.activate();
             HeldReplies held = new HeldReplies();
@@ -117,7 +104,7 @@ class CudaTerminateReplyRingFullTest {
         try (CudaBackend cuda = GpuSupport.backendOrSkip();
                 KernelNetwork network = TestResources.withClassPathRoot(sources, () -> KernelNetwork.create(KernelGraph.of(List.of(
                         ProbeKernels.definition("sender").cudaSource("sender.cu").linksTo("target", ProbeRequest.class).build(),
-                        ProbeKernels.definition("target").cudaSource("answer.cu").capacity(CAPACITY).build())), cuda))) {
+                        ProbeKernels.definition("target").capacity(CAPACITY).build())), cuda))) {
             network.launchAll();
             network.activateAll();
             RingKernel<ProbeRequest, ProbeResponse> sender = network.kernel("sender");
