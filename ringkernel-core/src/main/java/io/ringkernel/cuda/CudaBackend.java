@@ -66,7 +66,8 @@ public final class CudaBackend implements Backend {
         }
         this.options = options;
         this.cache = new CompileCache(options.cacheDirectory());
-        this.context = CudaContext.create(device, options.hostArenaBytes(), options.deviceArenaBytes(), options.streams());
+        this.context = CudaContext.create(device, options.hostArenaBytes(), options.deviceArenaBytes(), options.streams(),
+                options.stackBytes());
         contexts.add(context);
     }
 
@@ -151,7 +152,8 @@ public final class CudaBackend implements Backend {
         }
         if (context.poisoned() != null || context.isDestroying()) {
             CudaDriver.ensureNoDeviceFault("launch a ring kernel");
-            context = CudaContext.create(device, options.hostArenaBytes(), options.deviceArenaBytes(), options.streams());
+            context = CudaContext.create(device, options.hostArenaBytes(), options.deviceArenaBytes(), options.streams(),
+                options.stackBytes());
             contexts.add(context);
             // Every module this backend has compiled, loaded while nothing runs in the fresh context yet,
             // so that each kernel torn down with the old one can relaunch here.

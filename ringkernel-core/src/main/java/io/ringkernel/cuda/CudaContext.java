@@ -2,7 +2,9 @@ package io.ringkernel.cuda;
 
 import static jcuda.driver.JCudaDriver.cuCtxCreate;
 import static jcuda.driver.JCudaDriver.cuCtxDestroy;
+import static jcuda.driver.JCudaDriver.cuCtxGetLimit;
 import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
+import static jcuda.driver.JCudaDriver.cuCtxSetLimit;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuFuncGetAttribute;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
@@ -29,6 +31,7 @@ import jcuda.driver.CUctx_flags;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.CUlimit;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
@@ -100,15 +103,22 @@ final class CudaContext {
 
     /**
      * Creates a context on {@code device} (mapped host memory enabled), its
-     * pinned host arena of {@code arenaBytes}, its device arena of {@code deviceArenaBytes} and
-     * its pool of {@code streamCount} kernel streams.
+     * pinned host arena of {@code arenaBytes}, its device arena of {@code deviceArenaBytes},
+     * its pool of {@code streamCount} kernel streams and, where {@code stackBytes} is positive, that
+     * much local memory for each thread. The local memory a launch grows is kept
+     * ({@code CU_CTX_LMEM_RESIZE_TO_MAX}): growing it again would wait for the running kernels.
      */
-    static CudaContext create(CudaDeviceInfo device, long arenaBytes, long deviceArenaBytes, int streamCount) {
+    static CudaContext create(CudaDeviceInfo device, long arenaBytes, long deviceArenaBytes, int streamCount, int stackBytes) {
         CudaContext c = new CudaContext(device, (arenaBytes + 4095) & ~4095L, deviceArenaBytes, streamCount);
         CUdevice dev = new CUdevice();
         CudaDriver.check(cuDeviceGet(dev, device.index()), "cuDeviceGet");
-        CudaDriver.check(cuCtxCreate(c.context, CUctx_flags.CU_CTX_MAP_HOST, dev), "cuCtxCreate");
+        CudaDriver.check(cuCtxCreate(c.context, CUctx_flags.CU_CTX_MAP_HOST | CUctx_flags.CU_CTX_LMEM_RESIZE_TO_MAX, dev),
+                "cuCtxCreate");
         try {
+            if (stackBytes > 0) {
+                c.check("cuCtxSetLimit(CU_LIMIT_STACK_SIZE=" + stackBytes + ")",
+                        () -> cuCtxSetLimit(CUlimit.CU_LIMIT_STACK_SIZE, stackBytes));
+            }
             c.arenas.add(c.registerArena(c.arenaBytes));
             c.deviceArenas.add(c.newDeviceArena(deviceArenaBytes));
             c.addStreams(streamCount);
@@ -200,6 +210,33 @@ final class CudaContext {
 
     synchronized void releaseResidency() {
         running--;
+    }
+
+    /**
+     * Checks that {@code function} can be launched now: the local memory each of its threads needs
+     * (its handler's local arrays and spilled registers, {@code CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES})
+     * is at most what the context already keeps ({@code CU_LIMIT_STACK_SIZE}), or no ring kernel
+     * runs. A launch that needs more makes the driver grow it, and growing it waits for the running
+     * kernels, which never end: the launch would hang instead of failing.
+     *
+     * @throws CudaException if the launch would wait for the running kernels
+     */
+    synchronized void checkLocalMemory(CUfunction function, String kernel) {
+        if (running == 0) {
+            return;
+        }
+        int[] needs = new int[1];
+        check("cuFuncGetAttribute(LOCAL_SIZE_BYTES)",
+                () -> cuFuncGetAttribute(needs, CUfunction_attribute.CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES, function));
+        long[] kept = new long[1];
+        check("cuCtxGetLimit(CU_LIMIT_STACK_SIZE)", () -> cuCtxGetLimit(kept, CUlimit.CU_LIMIT_STACK_SIZE));
+        if (needs[0] > kept[0]) {
+            throw new CudaException("cannot launch ring kernel '" + kernel + "': each of its threads needs " + needs[0]
+                    + " bytes of local memory (its handler's local arrays or spilled registers), more than the " + kept[0]
+                    + " the CUDA context keeps, and growing that waits for the " + running + " ring kernel(s) running on "
+                    + device.name() + ", which never end. Launch it before the others, or set ringkernel.cuda.stack-bytes"
+                    + " to at least " + needs[0], -1, "RINGKERNEL_LOCAL_MEMORY");
+        }
     }
 
     // ------------------------------------------------------------ streams

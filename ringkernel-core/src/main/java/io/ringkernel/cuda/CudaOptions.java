@@ -17,6 +17,9 @@ import java.time.Duration;
  * <li>{@code ringkernel.cuda.host-arena-mb} (default 64): pinned host memory for rings, registered up front</li>
  * <li>{@code ringkernel.cuda.device-arena-mb} (default 256): device memory for buffers and state tables, allocated up front</li>
  * <li>{@code ringkernel.cuda.streams} (default 32): kernel streams created with each context</li>
+ * <li>{@code ringkernel.cuda.stack-bytes} (default 0: the driver's, 1 KiB on the H100): local memory each GPU thread
+ * gets when the context is created; a kernel whose handler needs more (large local arrays) can be launched
+ * only while no other ring kernel of the backend runs, since growing it waits for them</li>
  * <li>{@code ringkernel.nvrtc.library}: path of {@code libnvrtc.so} when it is not on the default search path</li>
  * </ul>
  *
@@ -32,9 +35,15 @@ import java.time.Duration;
  * @param hostStagedLinks put every ring between kernels in pinned host memory, even where device or
  *        peer memory would do (property {@code ringkernel.cuda.host-staged-links}; for comparison
  *        and for testing the path taken where two devices have no P2P)
+ * @param stackBytes local memory per GPU thread set when a context is created ({@code CU_LIMIT_STACK_SIZE}),
+ *        0 for the driver's default
  */
 public record CudaOptions(Path cacheDirectory, int blockSize, int stateSlots, Duration stallTimeout, int idleSleepNanos,
-        String nvrtcLibrary, long hostArenaBytes, int streams, long deviceArenaBytes, boolean hostStagedLinks) {
+        String nvrtcLibrary, long hostArenaBytes, int streams, long deviceArenaBytes, boolean hostStagedLinks,
+        int stackBytes) {
+
+    /** The most local memory per thread a context is asked for: 512 KiB, the driver's own limit on recent GPUs. */
+    public static final int MAX_STACK_BYTES = 512 * 1024;
 
     public CudaOptions {
         if (blockSize < 32 || blockSize > 1024 || blockSize % 32 != 0) {
@@ -58,6 +67,9 @@ public record CudaOptions(Path cacheDirectory, int blockSize, int stateSlots, Du
         if (stallTimeout.isNegative() || stallTimeout.isZero()) {
             throw new IllegalArgumentException("stallTimeout must be positive: " + stallTimeout);
         }
+        if (stackBytes < 0 || stackBytes > MAX_STACK_BYTES) {
+            throw new IllegalArgumentException("stackBytes must be between 0 and " + MAX_STACK_BYTES + ": " + stackBytes);
+        }
     }
 
     /** Options from system properties, with the defaults above. */
@@ -69,31 +81,37 @@ public record CudaOptions(Path cacheDirectory, int blockSize, int stateSlots, Du
                 Duration.ofMillis(Long.getLong("ringkernel.cuda.stall-timeout-ms", 5000)),
                 Integer.getInteger("ringkernel.cuda.idle-sleep-ns", 20_000), System.getProperty("ringkernel.nvrtc.library"),
                 Long.getLong("ringkernel.cuda.host-arena-mb", 64) << 20, Integer.getInteger("ringkernel.cuda.streams", 32),
-                Long.getLong("ringkernel.cuda.device-arena-mb", 256) << 20, Boolean.getBoolean("ringkernel.cuda.host-staged-links"));
+                Long.getLong("ringkernel.cuda.device-arena-mb", 256) << 20, Boolean.getBoolean("ringkernel.cuda.host-staged-links"),
+                Integer.getInteger("ringkernel.cuda.stack-bytes", 0));
     }
 
     /** A copy with another cache directory. */
     public CudaOptions withCacheDirectory(Path dir) {
-        return new CudaOptions(dir, blockSize, stateSlots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStagedLinks);
+        return new CudaOptions(dir, blockSize, stateSlots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStagedLinks, stackBytes);
     }
 
     /** A copy with another stall timeout. */
     public CudaOptions withStallTimeout(Duration timeout) {
-        return new CudaOptions(cacheDirectory, blockSize, stateSlots, timeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStagedLinks);
+        return new CudaOptions(cacheDirectory, blockSize, stateSlots, timeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStagedLinks, stackBytes);
     }
 
     /** A copy with another block size. */
     public CudaOptions withBlockSize(int threads) {
-        return new CudaOptions(cacheDirectory, threads, stateSlots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStagedLinks);
+        return new CudaOptions(cacheDirectory, threads, stateSlots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStagedLinks, stackBytes);
     }
 
     /** A copy with another number of state-table entries per stateful kernel (a power of two). */
     public CudaOptions withStateSlots(int slots) {
-        return new CudaOptions(cacheDirectory, blockSize, slots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStagedLinks);
+        return new CudaOptions(cacheDirectory, blockSize, slots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStagedLinks, stackBytes);
+    }
+
+    /** A copy with another local memory per GPU thread for new contexts (0: the driver's default). */
+    public CudaOptions withStackBytes(int bytes) {
+        return new CudaOptions(cacheDirectory, blockSize, stateSlots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStagedLinks, bytes);
     }
 
     /** A copy that puts rings between kernels in pinned host memory (or not). */
     public CudaOptions withHostStagedLinks(boolean hostStaged) {
-        return new CudaOptions(cacheDirectory, blockSize, stateSlots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStaged);
+        return new CudaOptions(cacheDirectory, blockSize, stateSlots, stallTimeout, idleSleepNanos, nvrtcLibrary, hostArenaBytes, streams, deviceArenaBytes, hostStaged, stackBytes);
     }
 }

@@ -1,0 +1,120 @@
+package io.ringkernel.cuda;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.ringkernel.RingKernel;
+import io.ringkernel.cuda.probe.ProbeKernels;
+import io.ringkernel.cuda.probe.ProbeRequest;
+import io.ringkernel.cuda.probe.ProbeResponse;
+
+/**
+ * A ring kernel whose handler needs more local memory per thread than the CUDA context keeps: the
+ * driver grows it at the launch, and growing it waits for the kernels already running, which never
+ * end. Launched while others run, such a kernel is refused at once instead of hanging the launch;
+ * launched alone, it grows the context's local memory, which the context keeps, so it can be
+ * relaunched later while others run; and a context made with enough from the start
+ * ({@code ringkernel.cuda.stack-bytes}) launches it at any time.
+ */
+@Tag("gpu")
+// A driver call that never returns cannot be interrupted: run the test on its own thread so the suite goes on.
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class CudaLocalMemoryTest {
+
+    /** 4 KiB of local memory a thread (a volatile array indexed at run time), four times the driver's default. */
+    private static final String LOCAL_ARRAY = """
+            __device__ int rk_handle(const ProbeRequest* in, ProbeResponse* out, rk_context* ctx) {
+                if (ctx->thread == 0) {
+                    volatile int scratch[1024];
+                    for (int i = 0; i < 1024; i++) {
+                        scratch[i] = i;
+                    }
+                    const int at = (int) ((uint32_t) in->sequence & 1023u);
+                    out->sequence = in->sequence;
+                    out->valid = scratch[at] == at ? 1 : 0;
+                }
+                return 0;
+            }
+            """;
+
+    @TempDir
+    static Path sources;
+
+    @BeforeAll
+    static void writeHandler() throws IOException {
+        Files.writeString(sources.resolve("local_array.cu"), LOCAL_ARRAY);
+    }
+
+    @Test
+    void aKernelNeedingMoreLocalMemoryThanTheContextKeepsIsRefusedWhileOthersRun() throws Exception {
+        try (CudaBackend cuda = GpuSupport.backendOrSkip()) {
+            RingKernel<ProbeRequest, ProbeResponse> probe = cuda.createKernel(ProbeKernels.definition("probe").build());
+            RingKernel<ProbeRequest, ProbeResponse> local = localArrayKernel(cuda);
+            probe.launch();
+            probe.activate();
+
+            assertThatThrownBy(local::launch).isInstanceOf(CudaException.class)
+                    .hasMessageContaining("bytes of local memory").hasMessageContaining("ringkernel.cuda.stack-bytes");
+            assertThat(probe.send(request(1)).get(10, TimeUnit.SECONDS).valid()).as("the running kernel still answers")
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aKernelThatGrewTheLocalMemoryAloneIsRelaunchedLaterWhileOthersRun() throws Exception {
+        try (CudaBackend cuda = GpuSupport.backendOrSkip()) {
+            RingKernel<ProbeRequest, ProbeResponse> probe = cuda.createKernel(ProbeKernels.definition("probe").build());
+            RingKernel<ProbeRequest, ProbeResponse> local = localArrayKernel(cuda);
+            local.launch();
+            local.activate();
+            assertThat(local.send(request(7)).get(10, TimeUnit.SECONDS).valid()).isEqualTo(1);
+            assertThat(local.terminate(Duration.ofSeconds(5))).isTrue();
+            probe.launch();
+            probe.activate();
+
+            local.launch();
+            local.activate();
+
+            assertThat(local.send(request(8)).get(10, TimeUnit.SECONDS).valid()).as("relaunched beside a running kernel")
+                    .isEqualTo(1);
+            assertThat(probe.send(request(9)).get(10, TimeUnit.SECONDS).valid()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aContextMadeWithEnoughLocalMemoryLaunchesTheKernelWhileOthersRun() throws Exception {
+        CudaOptions options = CudaOptions.fromSystemProperties().withStackBytes(8 * 1024);
+        try (CudaBackend cuda = GpuSupport.backendOrSkip(options)) {
+            RingKernel<ProbeRequest, ProbeResponse> probe = cuda.createKernel(ProbeKernels.definition("probe").build());
+            RingKernel<ProbeRequest, ProbeResponse> local = localArrayKernel(cuda);
+            probe.launch();
+            probe.activate();
+
+            local.launch();
+            local.activate();
+
+            assertThat(local.send(request(3)).get(10, TimeUnit.SECONDS).valid()).isEqualTo(1);
+        }
+    }
+
+    private static RingKernel<ProbeRequest, ProbeResponse> localArrayKernel(CudaBackend cuda) {
+        return TestResources.withClassPathRoot(sources,
+                () -> cuda.createKernel(ProbeKernels.definition("local-array").cudaSource("local_array.cu").build()));
+    }
+
+    private static ProbeRequest request(long seq) {
+        return ProbeKernels.request(seq, new int[13]);
+    }
+}
