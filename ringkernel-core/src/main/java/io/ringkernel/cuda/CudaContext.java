@@ -14,6 +14,7 @@ import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -213,15 +214,21 @@ final class CudaContext {
     }
 
     /**
-     * Checks that {@code function} can be launched now: the local memory each of its threads needs
-     * (its handler's local arrays and spilled registers, {@code CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES})
-     * is at most what the context already keeps ({@code CU_LIMIT_STACK_SIZE}), or no ring kernel
-     * runs. A launch that needs more makes the driver grow it, and growing it waits for the running
-     * kernels, which never end: the launch would hang instead of failing.
+     * Checks that a kernel can be launched now, beside the ring kernels already running (none: any
+     * kernel can). Two kinds of kernel would wait for those, which never end, instead of starting:
+     * <ul>
+     * <li>one whose threads need more local memory ({@code CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES}: its
+     * handler's local arrays, spilled registers) than the context keeps ({@code CU_LIMIT_STACK_SIZE}),
+     * since the driver grows it at the launch, and growing it waits for the running kernels: the
+     * launch call hangs;</li>
+     * <li>one whose code calls the device's {@code printf} or {@code malloc}/{@code free} (their
+     * symbols in the {@code cubin}): the launch returns, but the kernel does not start while others
+     * run (H100, driver 580), and the watchdog then reports it stalled.</li>
+     * </ul>
      *
-     * @throws CudaException if the launch would wait for the running kernels
+     * @throws CudaException if the kernel would wait for the running kernels
      */
-    synchronized void checkLocalMemory(CUfunction function, String kernel) {
+    synchronized void checkLaunchBesideRunning(CUfunction function, byte[] cubin, String kernel) {
         if (running == 0) {
             return;
         }
@@ -237,6 +244,21 @@ final class CudaContext {
                     + device.name() + ", which never end. Launch it before the others, or set ringkernel.cuda.stack-bytes"
                     + " to at least " + needs[0], -1, "RINGKERNEL_LOCAL_MEMORY");
         }
+        String calls = deviceRuntimeCalls(cubin);
+        if (calls != null) {
+            throw new CudaException("cannot launch ring kernel '" + kernel + "': its code calls the device's " + calls
+                    + ", and such a kernel does not start while other kernels run on " + device.name() + " (" + running
+                    + " ring kernel(s) running, which never end). Launch it before the others, or take the call out of"
+                    + " the handler", -1, "RINGKERNEL_DEVICE_RUNTIME");
+        }
+    }
+
+    /** The device runtime calls a compiled kernel makes that keep it from starting beside others, or {@code null}. */
+    private static String deviceRuntimeCalls(byte[] cubin) {
+        String symbols = new String(cubin, StandardCharsets.ISO_8859_1);
+        boolean printf = symbols.contains("\0vprintf\0");
+        boolean malloc = symbols.contains("\0malloc\0") || symbols.contains("\0free\0");
+        return printf && malloc ? "printf and malloc/free" : printf ? "printf" : malloc ? "malloc/free" : null;
     }
 
     // ------------------------------------------------------------ streams

@@ -147,7 +147,7 @@ final class CudaKernelEngine implements KernelEngine {
             context.check("cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES=" + smem + ")", () -> cuFuncSetAttribute(function,
                     CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes));
         }
-        context.checkLocalMemory(function, definition.id());
+        context.checkLaunchBesideRunning(function, compiled.cubin(), definition.id());
         int perSm = occupancy(function, block, smem);
         int blocks = sources > 0 ? 2 : 1;
         int limit = Math.min(CudaContext.MAX_CONCURRENT_KERNELS, perSm * context.device().multiprocessors());

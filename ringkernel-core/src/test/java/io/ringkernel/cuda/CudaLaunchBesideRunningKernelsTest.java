@@ -21,17 +21,20 @@ import io.ringkernel.cuda.probe.ProbeRequest;
 import io.ringkernel.cuda.probe.ProbeResponse;
 
 /**
- * A ring kernel whose handler needs more local memory per thread than the CUDA context keeps: the
- * driver grows it at the launch, and growing it waits for the kernels already running, which never
- * end. Launched while others run, such a kernel is refused at once instead of hanging the launch;
- * launched alone, it grows the context's local memory, which the context keeps, so it can be
- * relaunched later while others run; and a context made with enough from the start
- * ({@code ringkernel.cuda.stack-bytes}) launches it at any time.
+ * Kernels that would wait for the ring kernels already running, which never end, instead of
+ * starting. One whose handler needs more local memory per thread than the CUDA context keeps (the
+ * driver grows it at the launch, and growing it waits for the running kernels: the launch hung) is
+ * refused at once while others run; launched alone, it grows the context's local memory, which the
+ * context keeps, so it can be relaunched later beside others; a context made with enough from the
+ * start ({@code ringkernel.cuda.stack-bytes}) launches it at any time. One whose handler calls the
+ * device's {@code printf} (or {@code malloc}) does not start beside running kernels (the launch
+ * returned and the watchdog reported it stalled): refused at once, and launched first it runs, with
+ * others launched beside it afterwards.
  */
 @Tag("gpu")
 // A driver call that never returns cannot be interrupted: run the test on its own thread so the suite goes on.
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-class CudaLocalMemoryTest {
+class CudaLaunchBesideRunningKernelsTest {
 
     /** 4 KiB of local memory a thread (a volatile array indexed at run time), four times the driver's default. */
     private static final String LOCAL_ARRAY = """
@@ -49,12 +52,27 @@ class CudaLocalMemoryTest {
             }
             """;
 
+    /** Prints a request with a negative sequence (none comes): the device's printf is linked in all the same. */
+    private static final String PRINTF = """
+            __device__ int rk_handle(const ProbeRequest* in, ProbeResponse* out, rk_context* ctx) {
+                if (ctx->thread == 0) {
+                    if (in->sequence < 0) {
+                        printf("negative sequence %lld\\n", (long long) in->sequence);
+                    }
+                    out->sequence = in->sequence;
+                    out->valid = 1;
+                }
+                return 0;
+            }
+            """;
+
     @TempDir
     static Path sources;
 
     @BeforeAll
-    static void writeHandler() throws IOException {
+    static void writeHandlers() throws IOException {
         Files.writeString(sources.resolve("local_array.cu"), LOCAL_ARRAY);
+        Files.writeString(sources.resolve("printf.cu"), PRINTF);
     }
 
     @Test
@@ -109,9 +127,43 @@ class CudaLocalMemoryTest {
         }
     }
 
+    @Test
+    void aKernelCallingPrintfIsRefusedWhileOthersRun() throws Exception {
+        try (CudaBackend cuda = GpuSupport.backendOrSkip()) {
+            RingKernel<ProbeRequest, ProbeResponse> probe = cuda.createKernel(ProbeKernels.definition("probe").build());
+            RingKernel<ProbeRequest, ProbeResponse> printing = kernel(cuda, "printf");
+            probe.launch();
+            probe.activate();
+
+            assertThatThrownBy(printing::launch).isInstanceOf(CudaException.class).hasMessageContaining("printf")
+                    .hasMessageContaining("Launch it before the others");
+            assertThat(probe.send(request(1)).get(10, TimeUnit.SECONDS).valid()).as("the running kernel still answers")
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aKernelCallingPrintfLaunchedFirstRunsAndOthersStartBesideIt() throws Exception {
+        try (CudaBackend cuda = GpuSupport.backendOrSkip()) {
+            RingKernel<ProbeRequest, ProbeResponse> probe = cuda.createKernel(ProbeKernels.definition("probe").build());
+            RingKernel<ProbeRequest, ProbeResponse> printing = kernel(cuda, "printf");
+            printing.launch();
+            printing.activate();
+            probe.launch();
+            probe.activate();
+
+            assertThat(printing.send(request(2)).get(10, TimeUnit.SECONDS).valid()).isEqualTo(1);
+            assertThat(probe.send(request(3)).get(10, TimeUnit.SECONDS).valid()).isEqualTo(1);
+        }
+    }
+
     private static RingKernel<ProbeRequest, ProbeResponse> localArrayKernel(CudaBackend cuda) {
+        return kernel(cuda, "local_array");
+    }
+
+    private static RingKernel<ProbeRequest, ProbeResponse> kernel(CudaBackend cuda, String handler) {
         return TestResources.withClassPathRoot(sources,
-                () -> cuda.createKernel(ProbeKernels.definition("local-array").cudaSource("local_array.cu").build()));
+                () -> cuda.createKernel(ProbeKernels.definition(handler.replace('_', '-')).cudaSource(handler + ".cu").build()));
     }
 
     private static ProbeRequest request(long seq) {
