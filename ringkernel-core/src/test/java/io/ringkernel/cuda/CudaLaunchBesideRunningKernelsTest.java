@@ -78,87 +78,75 @@ class CudaLaunchBesideRunningKernelsTest {
     @Test
     void aKernelNeedingMoreLocalMemoryThanTheContextKeepsIsRefusedWhileOthersRun() throws Exception {
         try (CudaBackend cuda = GpuSupport.backendOrSkip()) {
-            RingKernel<ProbeRequest, ProbeResponse> probe = cuda.createKernel(ProbeKernels.definition("probe").build());
-            RingKernel<ProbeRequest, ProbeResponse> local = localArrayKernel(cuda);
-            probe.launch();
-            probe.activate();
+            RingKernel<ProbeRequest, ProbeResponse> probe = probe(cuda);
+            RingKernel<ProbeRequest, ProbeResponse> local = kernel(cuda, "local_array");
+            start(probe);
 
             assertThatThrownBy(local::launch).isInstanceOf(CudaException.class)
                     .hasMessageContaining("bytes of local memory").hasMessageContaining("ringkernel.cuda.stack-bytes");
-            assertThat(probe.send(request(1)).get(10, TimeUnit.SECONDS).valid()).as("the running kernel still answers")
-                    .isEqualTo(1);
+            assertAnswers(probe, 1);
         }
     }
 
     @Test
     void aKernelThatGrewTheLocalMemoryAloneIsRelaunchedLaterWhileOthersRun() throws Exception {
         try (CudaBackend cuda = GpuSupport.backendOrSkip()) {
-            RingKernel<ProbeRequest, ProbeResponse> probe = cuda.createKernel(ProbeKernels.definition("probe").build());
-            RingKernel<ProbeRequest, ProbeResponse> local = localArrayKernel(cuda);
-            local.launch();
-            local.activate();
-            assertThat(local.send(request(7)).get(10, TimeUnit.SECONDS).valid()).isEqualTo(1);
+            RingKernel<ProbeRequest, ProbeResponse> probe = probe(cuda);
+            RingKernel<ProbeRequest, ProbeResponse> local = kernel(cuda, "local_array");
+            start(local);
+            assertAnswers(local, 7);
             assertThat(local.terminate(Duration.ofSeconds(5))).isTrue();
-            probe.launch();
-            probe.activate();
+            start(probe);
 
-            local.launch();
-            local.activate();
+            start(local);
 
-            assertThat(local.send(request(8)).get(10, TimeUnit.SECONDS).valid()).as("relaunched beside a running kernel")
-                    .isEqualTo(1);
-            assertThat(probe.send(request(9)).get(10, TimeUnit.SECONDS).valid()).isEqualTo(1);
+            assertAnswers(local, 8);
+            assertAnswers(probe, 9);
         }
     }
 
     @Test
     void aContextMadeWithEnoughLocalMemoryLaunchesTheKernelWhileOthersRun() throws Exception {
-        CudaOptions options = CudaOptions.fromSystemProperties().withStackBytes(8 * 1024);
-        try (CudaBackend cuda = GpuSupport.backendOrSkip(options)) {
-            RingKernel<ProbeRequest, ProbeResponse> probe = cuda.createKernel(ProbeKernels.definition("probe").build());
-            RingKernel<ProbeRequest, ProbeResponse> local = localArrayKernel(cuda);
-            probe.launch();
-            probe.activate();
+        try (CudaBackend cuda = GpuSupport.backendOrSkip(CudaOptions.fromSystemProperties().withStackBytes(8 * 1024))) {
+            RingKernel<ProbeRequest, ProbeResponse> probe = probe(cuda);
+            RingKernel<ProbeRequest, ProbeResponse> local = kernel(cuda, "local_array");
+            start(probe);
 
-            local.launch();
-            local.activate();
+            start(local);
 
-            assertThat(local.send(request(3)).get(10, TimeUnit.SECONDS).valid()).isEqualTo(1);
+            assertAnswers(local, 3);
         }
     }
 
     @Test
     void aKernelCallingPrintfIsRefusedWhileOthersRun() throws Exception {
         try (CudaBackend cuda = GpuSupport.backendOrSkip()) {
-            RingKernel<ProbeRequest, ProbeResponse> probe = cuda.createKernel(ProbeKernels.definition("probe").build());
+            RingKernel<ProbeRequest, ProbeResponse> probe = probe(cuda);
             RingKernel<ProbeRequest, ProbeResponse> printing = kernel(cuda, "printf");
-            probe.launch();
-            probe.activate();
+            start(probe);
 
             assertThatThrownBy(printing::launch).isInstanceOf(CudaException.class).hasMessageContaining("printf")
                     .hasMessageContaining("Launch it before the others");
-            assertThat(probe.send(request(1)).get(10, TimeUnit.SECONDS).valid()).as("the running kernel still answers")
-                    .isEqualTo(1);
+            assertAnswers(probe, 1);
         }
     }
 
     @Test
     void aKernelCallingPrintfLaunchedFirstRunsAndOthersStartBesideIt() throws Exception {
         try (CudaBackend cuda = GpuSupport.backendOrSkip()) {
-            RingKernel<ProbeRequest, ProbeResponse> probe = cuda.createKernel(ProbeKernels.definition("probe").build());
+            RingKernel<ProbeRequest, ProbeResponse> probe = probe(cuda);
             RingKernel<ProbeRequest, ProbeResponse> printing = kernel(cuda, "printf");
-            printing.launch();
-            printing.activate();
-            probe.launch();
-            probe.activate();
+            start(printing);
 
-            assertThat(printing.send(request(2)).get(10, TimeUnit.SECONDS).valid()).isEqualTo(1);
-            assertThat(probe.send(request(3)).get(10, TimeUnit.SECONDS).valid()).isEqualTo(1);
+            start(probe);
+
+            assertAnswers(printing, 2);
+            assertAnswers(probe, 3);
         }
     }
 
-    private static RingKernel<ProbeRequest, ProbeResponse> localArrayKernel(CudaBackend cuda) {
-        return kernel(cuda, "local_array");
+    private static RingKernel<ProbeRequest, ProbeResponse> probe(CudaBackend cuda) {
+        return cuda.createKernel(ProbeKernels.definition("probe").build());
     }
 
     private static RingKernel<ProbeRequest, ProbeResponse> kernel(CudaBackend cuda, String handler) {
@@ -166,7 +154,14 @@ class CudaLaunchBesideRunningKernelsTest {
                 () -> cuda.createKernel(ProbeKernels.definition(handler.replace('_', '-')).cudaSource(handler + ".cu").build()));
     }
 
-    private static ProbeRequest request(long seq) {
-        return ProbeKernels.request(seq, new int[13]);
+    private static void start(RingKernel<?, ?> kernel) {
+        kernel.launch();
+        kernel.activate();
+    }
+
+    /** The kernel answers a request, checked by its own checksum. */
+    private static void assertAnswers(RingKernel<ProbeRequest, ProbeResponse> kernel, long seq) throws Exception {
+        assertThat(kernel.send(ProbeKernels.request(seq, new int[13])).get(10, TimeUnit.SECONDS).valid())
+                .as("kernel '" + kernel.id() + "' answers").isEqualTo(1);
     }
 }
