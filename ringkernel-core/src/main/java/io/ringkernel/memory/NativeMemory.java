@@ -100,10 +100,13 @@ public final class NativeMemory {
 
     /**
      * Whether primitive arrays can move between {@code buffer} and the heap as they lie in memory:
-     * this machine and the buffer are both little-endian, as the message structs are.
+     * this machine and the buffer are both little-endian, as the message structs are, and the
+     * buffer's bytes can be reached (a heap buffer's array, a direct buffer's address; a read-only
+     * heap buffer offers neither).
      */
     public static boolean copiesArraysAsIs(ByteBuffer buffer) {
-        return buffer.order() == ByteOrder.LITTLE_ENDIAN && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+        return buffer.order() == ByteOrder.LITTLE_ENDIAN && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
+                && (buffer.hasArray() || buffer.isDirect());
     }
 
     /**

@@ -107,7 +107,8 @@ class MessageLayoutProperties {
     /**
      * Arrays move between struct bytes and the heap in one copy where both are little-endian, and
      * element by element otherwise: a direct buffer gets the bytes a heap buffer gets, and a
-     * big-endian buffer, written and read element by element, gives the message back.
+     * big-endian buffer or a read-only view (whose array is out of reach), read element by element,
+     * gives the message back.
      */
     @Property(tries = 40)
     void generatedMessagesRoundTripThroughDirectAndBigEndianBuffers(@ForAll("fitting") RecordShape shape, @ForAll long seed) {
@@ -131,6 +132,8 @@ class MessageLayoutProperties {
                 .isEqualTo(RandomMessages.raw(message));
         assertThat(RandomMessages.raw(layout.decode(bigEndian, GUARD))).as("decoded from the big-endian buffer")
                 .isEqualTo(RandomMessages.raw(message));
+        assertThat(RandomMessages.raw(layout.decode(heap.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN), GUARD)))
+                .as("decoded from a read-only view").isEqualTo(RandomMessages.raw(message));
     }
 
     /** One array sized to end around the inline limit: accepted up to 16,384 bytes exactly, refused beyond. */

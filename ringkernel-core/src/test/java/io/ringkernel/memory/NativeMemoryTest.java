@@ -63,6 +63,17 @@ class NativeMemoryTest {
     }
 
     @Test
+    void aReadOnlyHeapBufferIsNotCopiedAsIsItsArrayBeingOutOfReach() {
+        ByteBuffer heap = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer direct = ByteBuffer.allocateDirect(16).order(ByteOrder.LITTLE_ENDIAN);
+
+        assertThat(NativeMemory.copiesArraysAsIs(heap)).isTrue();
+        assertThat(NativeMemory.copiesArraysAsIs(direct.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN))).isTrue();
+        assertThat(NativeMemory.copiesArraysAsIs(heap.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN))).isFalse();
+        assertThat(NativeMemory.copiesArraysAsIs(ByteBuffer.allocate(16))).as("big-endian").isFalse();
+    }
+
+    @Test
     void onlyArraysOfMultiByteNumbersAreCopied() {
         ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
 
