@@ -119,18 +119,7 @@ public final class NativeMemory {
      * @throws IllegalArgumentException if {@code array} is not one of those arrays
      */
     public static void copyArrayToBuffer(Object array, int count, ByteBuffer target, int index) {
-        long arrayBase = arrayBase(array);
-        Objects.checkFromIndexSize(0, count, Array.getLength(array));
-        int bytes = count * elementBytes(array);
-        Objects.checkFromIndexSize(index, bytes, target.limit());
-        if (target.isReadOnly()) {
-            throw new ReadOnlyBufferException();
-        }
-        if (target.hasArray()) {
-            UNSAFE.copyMemory(array, arrayBase, target.array(), BYTE_ARRAY_BASE + target.arrayOffset() + index, bytes);
-        } else {
-            UNSAFE.copyMemory(array, arrayBase, null, addressOf(target) + index, bytes);
-        }
+        copyBetween(array, count, target, index, true);
     }
 
     /**
@@ -138,14 +127,24 @@ public final class NativeMemory {
      * of {@code array}: the counterpart of {@link #copyArrayToBuffer}, with its conditions and checks.
      */
     public static void copyBufferToArray(ByteBuffer source, int index, Object array, int count) {
+        copyBetween(array, count, source, index, false);
+    }
+
+    /** The two copies' checks and the addresses of both sides, then the copy in the direction asked. */
+    private static void copyBetween(Object array, int count, ByteBuffer buffer, int index, boolean intoBuffer) {
         long arrayBase = arrayBase(array);
         Objects.checkFromIndexSize(0, count, Array.getLength(array));
         int bytes = count * elementBytes(array);
-        Objects.checkFromIndexSize(index, bytes, source.limit());
-        if (source.hasArray()) {
-            UNSAFE.copyMemory(source.array(), BYTE_ARRAY_BASE + source.arrayOffset() + index, array, arrayBase, bytes);
+        Objects.checkFromIndexSize(index, bytes, buffer.limit());
+        if (intoBuffer && buffer.isReadOnly()) {
+            throw new ReadOnlyBufferException();
+        }
+        Object bufferBase = buffer.hasArray() ? buffer.array() : null;
+        long bufferOffset = buffer.hasArray() ? BYTE_ARRAY_BASE + buffer.arrayOffset() + index : addressOf(buffer) + index;
+        if (intoBuffer) {
+            UNSAFE.copyMemory(array, arrayBase, bufferBase, bufferOffset, bytes);
         } else {
-            UNSAFE.copyMemory(null, addressOf(source) + index, array, arrayBase, bytes);
+            UNSAFE.copyMemory(bufferBase, bufferOffset, array, arrayBase, bytes);
         }
     }
 
