@@ -161,7 +161,7 @@ class CudaLaunchBesideRunningKernelsTest {
 
     /** The kernel answers a request, checked by its own checksum. */
     private static void assertAnswers(RingKernel<ProbeRequest, ProbeResponse> kernel, long seq) throws Exception {
-        assertThat(kernel.send(ProbeKernels.request(seq, new int[13])).get(10, TimeUnit.SECONDS).valid())
+        assertThat(kernel.send(ProbeKernels.request(seq)).get(10, TimeUnit.SECONDS).valid())
                 .as("kernel '" + kernel.id() + "' answers").isEqualTo(1);
     }
 }

@@ -91,7 +91,7 @@ class CudaLinkedTerminateTest {
             Thread producer = new Thread(() -> {
                 try {
                     for (int i = 0; i < SENT; i++) {
-                        sent.add(slow.send(request(i)));
+                        sent.add(slow.send(ProbeKernels.request(i)));
                     }
                 } catch (IllegalStateException stopped) {
                     // terminate() stopped accepting while this send waited for room: refused, as it should be
@@ -133,11 +133,7 @@ class CudaLinkedTerminateTest {
             System.out.printf("%d of %d answered, the rest failed with KernelTerminatedException%n", answered, sent.size());
             assertThat(answered).as("answered before the terminate").isPositive();
             // The context lives on: another kernel of the backend still answers.
-            assertThat(feeder.send(request(1_000)).get(10, TimeUnit.SECONDS).valid()).isEqualTo(1);
+            assertThat(feeder.send(ProbeKernels.request(1_000)).get(10, TimeUnit.SECONDS).valid()).isEqualTo(1);
         }
-    }
-
-    private static ProbeRequest request(long seq) {
-        return ProbeKernels.request(seq, new int[13]);
     }
 }

@@ -140,7 +140,7 @@ class CudaStressTest {
                 RunningSumResponse s = sums.send(new RunningSumRequest(9, round, 2.0)).join();
                 assertThat(s.count()).isEqualTo(round + 1);
                 assertThat(s.sum()).isEqualTo(2.0 * (round + 1));
-                ProbeRequest q = ProbeKernels.request(round, new int[13]);
+                ProbeRequest q = ProbeKernels.request(round);
                 assertThat(probe.send(q).join().checksum()).isEqualTo(q.checksum());
             }
             // Deactivated kernels sleep on the device while the others keep serving.

@@ -109,7 +109,7 @@ class CudaTerminateReplyRingFullTest {
             network.activateAll();
             RingKernel<ProbeRequest, ProbeResponse> sender = network.kernel("sender");
             RingKernel<ProbeRequest, ProbeResponse> target = network.kernel("target");
-            assertThat(sender.send(request(-1)).get(10, TimeUnit.SECONDS).valid()).as("a send before the stop").isEqualTo(1);
+            assertThat(sender.send(ProbeKernels.request(-1)).get(10, TimeUnit.SECONDS).valid()).as("a send before the stop").isEqualTo(1);
             HeldReplies held = new HeldReplies();
             CompletableFuture<Void> batch = target.sendBatch(requests(), held);
             held.awaitKernelWaitingForRoom(target);
@@ -120,7 +120,7 @@ class CudaTerminateReplyRingFullTest {
             assertThat(drained).as("drained").isFalse();
             assertThat(String.valueOf(target.telemetry().lastError())).as("left at ABANDON, not torn down")
                     .doesNotContain("torn down");
-            assertThatThrownBy(() -> sender.send(request(1)).get(10, TimeUnit.SECONDS))
+            assertThatThrownBy(() -> sender.send(ProbeKernels.request(1)).get(10, TimeUnit.SECONDS))
                     .as("a send to the stopped target").isInstanceOf(ExecutionException.class)
                     .cause().isInstanceOf(KernelFailedException.class).hasMessageContaining("device error code " + TARGET_STOPPED);
             held.release.countDown();
@@ -132,13 +132,9 @@ class CudaTerminateReplyRingFullTest {
     private static List<ProbeRequest> requests() {
         List<ProbeRequest> list = new ArrayList<>();
         for (int i = 0; i < SENT; i++) {
-            list.add(request(i));
+            list.add(ProbeKernels.request(i));
         }
         return list;
-    }
-
-    private static ProbeRequest request(long seq) {
-        return ProbeKernels.request(seq, new int[13]);
     }
 
     /** A batch's reply callback that holds up the host's reply pump at its first reply until released. */

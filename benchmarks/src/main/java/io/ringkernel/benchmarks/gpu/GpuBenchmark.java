@@ -116,7 +116,7 @@ public final class GpuBenchmark {
             k.launch();
             long cold = System.nanoTime() - c0;
             k.activate();
-            k.send(ProbeKernels.request(1, new int[13])).join();
+            k.send(ProbeKernels.request(1)).join();
             k.terminate(Duration.ofSeconds(5));
             long w0 = System.nanoTime();
             k.launch();
@@ -269,7 +269,7 @@ public final class GpuBenchmark {
         });
         List<ProbeRequest> msgs = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
-            msgs.add(ProbeKernels.request(i, new int[13]));
+            msgs.add(ProbeKernels.request(i));
         }
         Thread[] threads = new Thread[producers];
         long[] ok = new long[producers];

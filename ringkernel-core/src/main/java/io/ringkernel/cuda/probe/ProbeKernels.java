@@ -27,6 +27,11 @@ public final class ProbeKernels {
                 .cudaSource(CUDA_SOURCE);
     }
 
+    /** A request whose 13 payload words are zero, with a correct checksum. */
+    public static ProbeRequest request(long sequence) {
+        return request(sequence, new int[13]);
+    }
+
     /** A request with a correct checksum. */
     public static ProbeRequest request(long sequence, int[] words) {
         return new ProbeRequest(sequence, words, checksum(sequence, words));
