@@ -77,15 +77,7 @@ class CudaLaunchBesideRunningKernelsTest {
 
     @Test
     void aKernelNeedingMoreLocalMemoryThanTheContextKeepsIsRefusedWhileOthersRun() throws Exception {
-        try (CudaBackend cuda = GpuSupport.backendOrSkip()) {
-            RingKernel<ProbeRequest, ProbeResponse> probe = probe(cuda);
-            RingKernel<ProbeRequest, ProbeResponse> local = kernel(cuda, "local_array");
-            start(probe);
-
-            assertThatThrownBy(local::launch).isInstanceOf(CudaException.class)
-                    .hasMessageContaining("bytes of local memory").hasMessageContaining("ringkernel.cuda.stack-bytes");
-            assertAnswers(probe, 1);
-        }
+        assertRefusedBesideARunningKernel("local_array", "bytes of local memory", "ringkernel.cuda.stack-bytes");
     }
 
     @Test
@@ -120,15 +112,7 @@ class CudaLaunchBesideRunningKernelsTest {
 
     @Test
     void aKernelCallingPrintfIsRefusedWhileOthersRun() throws Exception {
-        try (CudaBackend cuda = GpuSupport.backendOrSkip()) {
-            RingKernel<ProbeRequest, ProbeResponse> probe = probe(cuda);
-            RingKernel<ProbeRequest, ProbeResponse> printing = kernel(cuda, "printf");
-            start(probe);
-
-            assertThatThrownBy(printing::launch).isInstanceOf(CudaException.class).hasMessageContaining("printf")
-                    .hasMessageContaining("Launch it before the others");
-            assertAnswers(probe, 1);
-        }
+        assertRefusedBesideARunningKernel("printf", "printf", "Launch it before the others");
     }
 
     @Test
@@ -142,6 +126,21 @@ class CudaLaunchBesideRunningKernelsTest {
 
             assertAnswers(printing, 2);
             assertAnswers(probe, 3);
+        }
+    }
+
+    /**
+     * The kernel of {@code handler}, launched while the probe kernel runs, is refused at once with a
+     * {@link CudaException} that says each of {@code says}, and the probe keeps answering.
+     */
+    private static void assertRefusedBesideARunningKernel(String handler, String... says) throws Exception {
+        try (CudaBackend cuda = GpuSupport.backendOrSkip()) {
+            RingKernel<ProbeRequest, ProbeResponse> probe = probe(cuda);
+            RingKernel<ProbeRequest, ProbeResponse> refused = kernel(cuda, handler);
+            start(probe);
+
+            assertThatThrownBy(refused::launch).isInstanceOf(CudaException.class).hasMessageContainingAll(says);
+            assertAnswers(probe, 1);
         }
     }
 
