@@ -132,14 +132,33 @@ public interface RingKernel<I, O> extends AutoCloseable {
      * Claims one slot for a one-way message and positions {@code flyweight} on it. The caller must
      * then {@link #commit} or {@link #abort} it, on every path. Follows the backpressure policy.
      *
-     * @return {@code false} if no slot could be claimed (dropped or rejected per policy)
+     * @return {@code false} if the ring was full under {@link Backpressure#DROP_NEWEST} (counted as dropped)
+     * @throws IllegalStateException if {@code flyweight} already holds claimed slots, or the kernel does
+     *         not accept messages in its state
+     * @throws MessageRejectedException if the ring is full and the policy is REJECT or the BLOCK timeout passed
      */
     boolean claim(MessageFlyweight flyweight);
 
-    /** Publishes the message written through {@code flyweight}. */
+    /**
+     * Claims up to {@code messages} consecutive slots for one-way messages and positions
+     * {@code flyweight} on the first; {@link MessageFlyweight#next()} moves to the following one.
+     * {@link #commit} publishes them all, {@link #abort} gives them all back. Takes as many as there is
+     * room for now and the flyweight holds ({@link MessageFlyweight#maxRun()}), at least one (waiting
+     * for room per the backpressure policy, like {@link #claim}): the batch path without records,
+     * where {@link #tellBatch} encodes each message from one.
+     *
+     * @return how many slots were claimed, 1 to {@code messages}; {@code 0} if the ring was full under
+     *         {@link Backpressure#DROP_NEWEST} (one message counted as dropped)
+     * @throws IllegalArgumentException if {@code messages} is less than 1
+     * @throws IllegalStateException as {@link #claim(MessageFlyweight)}
+     * @throws MessageRejectedException as {@link #claim(MessageFlyweight)}
+     */
+    int claim(MessageFlyweight flyweight, int messages);
+
+    /** Publishes the messages written through {@code flyweight}: every slot it holds, in order. */
     void commit(MessageFlyweight flyweight);
 
-    /** Gives a claimed slot back unpublished; the kernel skips it. */
+    /** Gives the slots {@code flyweight} holds back unpublished; the kernel skips them. */
     void abort(MessageFlyweight flyweight);
 
     /**

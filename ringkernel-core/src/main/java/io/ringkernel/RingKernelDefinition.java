@@ -38,6 +38,7 @@ public final class RingKernelDefinition<I, O> {
     private final MessageLayout<I> requestLayout;
     private final MessageLayout<O> responseLayout;
     private final MessageHandler<I, O> handler;
+    private final MessageViewHandler<I, O> viewHandler;
     private final StatefulHandler<?, I, O> statefulHandler;
     private final MessageLayout<?> stateLayout;
     private final String cudaSource;
@@ -58,6 +59,7 @@ public final class RingKernelDefinition<I, O> {
         this.requestLayout = b.requestLayout;
         this.responseLayout = b.responseLayout;
         this.handler = b.handler;
+        this.viewHandler = b.viewHandler;
         this.statefulHandler = b.statefulHandler;
         this.stateLayout = b.stateLayout;
         this.cudaSource = b.cudaSource;
@@ -95,9 +97,19 @@ public final class RingKernelDefinition<I, O> {
         return responseLayout;
     }
 
-    /** The stateless CPU handler, or {@code null} if the kernel is stateful or CUDA-only. */
+    /** The stateless CPU handler taking records, or {@code null}. */
     public MessageHandler<I, O> handler() {
         return handler;
+    }
+
+    /** The stateless CPU handler reading requests in place, or {@code null}. */
+    public MessageViewHandler<I, O> viewHandler() {
+        return viewHandler;
+    }
+
+    /** Whether the CPU backend can run this kernel: it has a CPU handler of one of the three kinds. */
+    public boolean hasCpuHandler() {
+        return handler != null || viewHandler != null || statefulHandler != null;
     }
 
     /** The stateful CPU handler, or {@code null}. */
@@ -198,6 +210,7 @@ public final class RingKernelDefinition<I, O> {
         private final MessageLayout<I> requestLayout;
         private final MessageLayout<O> responseLayout;
         private MessageHandler<I, O> handler;
+        private MessageViewHandler<I, O> viewHandler;
         private StatefulHandler<?, I, O> statefulHandler;
         private MessageLayout<?> stateLayout;
         private String cudaSource;
@@ -219,6 +232,7 @@ public final class RingKernelDefinition<I, O> {
             this.requestLayout = d.requestLayout;
             this.responseLayout = d.responseLayout;
             this.handler = d.handler;
+            this.viewHandler = d.viewHandler;
             this.statefulHandler = d.statefulHandler;
             this.stateLayout = d.stateLayout;
             this.cudaSource = d.cudaSource;
@@ -245,6 +259,15 @@ public final class RingKernelDefinition<I, O> {
         /** The CPU handler of a stateless kernel. */
         public Builder<I, O> handler(MessageHandler<I, O> cpuHandler) {
             this.handler = Objects.requireNonNull(cpuHandler, "handler");
+            return this;
+        }
+
+        /**
+         * The CPU handler of a stateless kernel that reads each request in place instead of as a
+         * record ({@link MessageView}): nothing allocated per request.
+         */
+        public Builder<I, O> viewHandler(MessageViewHandler<I, O> cpuHandler) {
+            this.viewHandler = Objects.requireNonNull(cpuHandler, "viewHandler");
             return this;
         }
 
@@ -358,10 +381,12 @@ public final class RingKernelDefinition<I, O> {
          * @throws IllegalStateException if no handler of any kind was given
          */
         public RingKernelDefinition<I, O> build() {
-            if (handler != null && statefulHandler != null) {
-                throw new IllegalStateException("kernel '" + id + "': give either handler or statefulHandler, not both");
+            int cpuHandlers = (handler != null ? 1 : 0) + (viewHandler != null ? 1 : 0) + (statefulHandler != null ? 1 : 0);
+            if (cpuHandlers > 1) {
+                throw new IllegalStateException("kernel '" + id + "': give one CPU handler (handler, viewHandler or "
+                        + "statefulHandler), not " + cpuHandlers);
             }
-            if (handler == null && statefulHandler == null && cudaSource == null) {
+            if (cpuHandlers == 0 && cudaSource == null) {
                 throw new IllegalStateException("kernel '" + id + "' has no handler: give a CPU handler, a CUDA source, or both");
             }
             return new RingKernelDefinition<>(this);

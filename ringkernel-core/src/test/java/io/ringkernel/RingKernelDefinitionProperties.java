@@ -227,15 +227,18 @@ class RingKernelDefinitionProperties {
     }
 
     /**
-     * A definition needs a CPU handler, a stateful CPU handler or a CUDA source, never both CPU
-     * handlers; the CPU backend needs a CPU handler of either kind.
+     * A definition needs a CPU handler (of records, of views, or stateful) or a CUDA source, never
+     * two CPU handlers; the CPU backend needs a CPU handler of one of the three kinds.
      */
     @Property(generation = GenerationMode.EXHAUSTIVE)
-    void aKernelHasExactlyTheHandlersItsBackendCanRun(@ForAll boolean handler, @ForAll boolean stateful,
-            @ForAll boolean cuda) {
+    void aKernelHasExactlyTheHandlersItsBackendCanRun(@ForAll boolean handler, @ForAll boolean view,
+            @ForAll boolean stateful, @ForAll boolean cuda) {
         RingKernelDefinition.Builder<Request, Reply> b = builder();
         if (handler) {
             b.handler((m, ctx) -> new Reply(m.value()));
+        }
+        if (view) {
+            b.viewHandler((m, ctx) -> new Reply(m.getInt(m.field("value"))));
         }
         if (stateful) {
             b.statefulHandler(Tally.class, new Tallying());
@@ -243,14 +246,16 @@ class RingKernelDefinitionProperties {
         if (cuda) {
             b.cudaSource("handlers/settings.cu");
         }
+        int cpuHandlers = (handler ? 1 : 0) + (view ? 1 : 0) + (stateful ? 1 : 0);
 
-        if (handler && stateful) {
+        if (cpuHandlers > 1) {
             assertThatThrownBy(b::build).isInstanceOf(IllegalStateException.class)
-                    .hasMessage("kernel 'settings': give either handler or statefulHandler, not both");
-        } else if (!handler && !stateful && !cuda) {
+                    .hasMessage("kernel 'settings': give one CPU handler (handler, viewHandler or statefulHandler), not "
+                            + cpuHandlers);
+        } else if (cpuHandlers == 0 && !cuda) {
             assertThatThrownBy(b::build).isInstanceOf(IllegalStateException.class)
                     .hasMessage("kernel 'settings' has no handler: give a CPU handler, a CUDA source, or both");
-        } else if (!handler && !stateful) {
+        } else if (cpuHandlers == 0) {
             RingKernelDefinition<Request, Reply> cudaOnly = b.build();
             try (CpuBackend cpu = new CpuBackend()) {
                 assertThatThrownBy(() -> cpu.createKernel(cudaOnly)).isInstanceOf(IllegalArgumentException.class)

@@ -80,6 +80,47 @@ public class ThroughputBenchmark {
         }
     }
 
+    /**
+     * The one-way kernel with a {@link io.ringkernel.MessageViewHandler}: it reads one word of each
+     * message in place, as the Disruptor's handler reads one word of each event, and allocates nothing.
+     */
+    @State(Scope.Benchmark)
+    public static class OneWayViewKernel {
+
+        CpuBackend backend;
+        RingKernel<Payload, Payload> kernel;
+        final List<Payload> batch = new ArrayList<>();
+        MessageFlyweight flyweight;
+        LayoutField words;
+        long sink;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            backend = new CpuBackend();
+            LayoutField read = io.ringkernel.layout.MessageLayout.of(Payload.class).field("words");
+            kernel = backend.createKernel(RingKernelDefinition.builder("oneway-view", Payload.class, Payload.class)
+                    .capacity(4096)
+                    .idleStrategy(org.agrona.concurrent.BusySpinIdleStrategy::new)
+                    .viewHandler((v, ctx) -> {
+                        sink += v.getLong(read, 7);
+                        return null;
+                    })
+                    .build());
+            kernel.launch();
+            kernel.activate();
+            for (int i = 0; i < BATCH; i++) {
+                batch.add(Payload.of(i));
+            }
+            flyweight = kernel.newFlyweight();
+            words = flyweight.field("words");
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            backend.close();
+        }
+    }
+
     @State(Scope.Benchmark)
     public static class RequestResponseKernel {
 
@@ -189,6 +230,57 @@ public class ThroughputBenchmark {
                 }
                 s.kernel.commit(fw);
             }
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int ringKernelTellBatchView(OneWayViewKernel s) {
+        return s.kernel.tellBatch(s.batch);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void ringKernelClaimCommitView(OneWayViewKernel s) {
+        MessageFlyweight fw = s.flyweight;
+        LayoutField words = s.words;
+        for (int i = 0; i < BATCH; i++) {
+            if (s.kernel.claim(fw)) {
+                for (int w = 0; w < 8; w++) {
+                    fw.putLong(words, w, i + w);
+                }
+                s.kernel.commit(fw);
+            }
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void ringKernelClaimCommitRun(OneWayKernel s) {
+        claimCommitRuns(s.kernel, s.flyweight, s.words);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void ringKernelClaimCommitRunView(OneWayViewKernel s) {
+        claimCommitRuns(s.kernel, s.flyweight, s.words);
+    }
+
+    /** {@link #BATCH} messages through run claims: as many slots per claim as the ring has room for, one commit each. */
+    static void claimCommitRuns(RingKernel<Payload, Payload> kernel, MessageFlyweight fw, LayoutField words) {
+        int i = 0;
+        while (i < BATCH) {
+            int k = kernel.claim(fw, BATCH - i);
+            for (int j = 0; j < k; j++) {
+                if (j > 0) {
+                    fw.next();
+                }
+                for (int w = 0; w < 8; w++) {
+                    fw.putLong(words, w, i + j + w);
+                }
+            }
+            kernel.commit(fw);
+            i += k;
         }
     }
 

@@ -41,9 +41,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public <I, O> RingKernel<I, O> createKernel(RingKernelDefinition<I, O> definition) {
-        if (definition.handler() == null && definition.statefulHandler() == null) {
+        if (!definition.hasCpuHandler()) {
             throw new IllegalArgumentException("kernel '" + definition.id()
-                    + "' has no CPU handler; the CPU backend needs handler(...) or statefulHandler(...)");
+                    + "' has no CPU handler; the CPU backend needs handler(...), viewHandler(...) or statefulHandler(...)");
         }
         HostRingKernel<I, O> kernel = new HostRingKernel<>(definition, NAME, device, () -> new CpuKernelEngine(definition));
         kernels.add(kernel);

@@ -16,6 +16,8 @@ import io.ringkernel.DeviceBuffer;
 import io.ringkernel.KernelContext;
 import io.ringkernel.MessageHandler;
 import io.ringkernel.MessageRejectedException;
+import io.ringkernel.MessageView;
+import io.ringkernel.MessageViewHandler;
 import io.ringkernel.RingKernelDefinition;
 import io.ringkernel.StatefulHandler;
 import io.ringkernel.layout.BufferHandle;
@@ -253,6 +255,9 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
         private final MessageLayout<Object> requestLayout;
         private final MessageLayout<Object> responseLayout;
         private final MessageHandler<Object, Object> handler;
+        private final MessageViewHandler<Object, Object> viewHandler;
+        /** What a view handler reads: the request copied out of its slot into {@link #in}. */
+        private final MessageView<Object> view;
         private final StatefulHandler<Object, Object, Object> stateful;
         private final Long2ObjectHashMap<Object> states = new Long2ObjectHashMap<>();
         private final ByteBuffer in;
@@ -280,6 +285,8 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
             this.requestLayout = (MessageLayout<Object>) definition.requestLayout();
             this.responseLayout = (MessageLayout<Object>) definition.responseLayout();
             this.handler = (MessageHandler<Object, Object>) definition.handler();
+            this.viewHandler = (MessageViewHandler<Object, Object>) definition.viewHandler();
+            this.view = MessageView.create(requestLayout, this);
             this.stateful = (StatefulHandler<Object, Object, Object>) definition.statefulHandler();
             this.in = ByteBuffer.allocate(requests.readBytes()).order(ByteOrder.LITTLE_ENDIAN);
             this.out = ByteBuffer.allocate(Math.max(4, (responseLayout.size() + 3) / 4 * 4)).order(ByteOrder.LITTLE_ENDIAN);
@@ -402,19 +409,29 @@ final class CpuKernelEngine implements KernelEngine, KernelContext {
 
         private void handleMessage(boolean reply) {
             try {
-                Object message = requestLayout.decode(in, MessageRing.HEADER_CHUNKS * 4);
                 Object result;
-                handling = true;
-                if (stateful != null) {
-                    key = requestLayout.readKey(in, MessageRing.HEADER_CHUNKS * 4);
-                    state = states.get(key);
-                    if (state == null) {
-                        state = stateful.initialState(key);
+                if (viewHandler != null) {
+                    view.wrap(this, in, MessageRing.HEADER_CHUNKS * 4);
+                    handling = true;
+                    try {
+                        result = viewHandler.handle(view, CpuKernelEngine.this);
+                    } finally {
+                        view.unwrap(this);
                     }
-                    result = stateful.handle(message, this, CpuKernelEngine.this);
-                    states.put(key, state);
                 } else {
-                    result = handler.handle(message, CpuKernelEngine.this);
+                    Object message = requestLayout.decode(in, MessageRing.HEADER_CHUNKS * 4);
+                    handling = true;
+                    if (stateful != null) {
+                        key = requestLayout.readKey(in, MessageRing.HEADER_CHUNKS * 4);
+                        state = states.get(key);
+                        if (state == null) {
+                            state = stateful.initialState(key);
+                        }
+                        result = stateful.handle(message, this, CpuKernelEngine.this);
+                        states.put(key, state);
+                    } else {
+                        result = handler.handle(message, CpuKernelEngine.this);
+                    }
                 }
                 if (reply && !forwarded) {
                     if (result == null) {

@@ -79,6 +79,8 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     private static final int CORRELATION = 1;
     private static final int INDEX = 2;
     private static final ThreadLocal<ByteBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
+    /** Where a flyweight's run claim learns its first sequence, so that claiming allocates nothing. */
+    private static final ThreadLocal<long[]> CLAIMED_RUN = ThreadLocal.withInitial(() -> new long[1]);
 
     private final RingKernelDefinition<I, O> definition;
     private final MessageLayout<I> requestLayout;
@@ -735,17 +737,33 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
 
     @Override
     public boolean claim(MessageFlyweight flyweight) {
+        return claim(flyweight, 1) == 1;
+    }
+
+    @Override
+    public int claim(MessageFlyweight flyweight, int messages) {
+        if (messages < 1) {
+            throw new IllegalArgumentException("claim at least one slot, not " + messages);
+        }
         if (flyweight.isClaimed()) {
-            throw new IllegalStateException("flyweight already holds a claimed slot; commit or abort it first");
+            throw new IllegalStateException("flyweight already holds claimed slots; commit or abort them first");
         }
         Session s = enterAccepting();
         try {
-            long seq = s.claim(1, false, definition.backpressure());
-            if (seq == MessageRing.FULL) {
-                return false;
+            long first;
+            int k;
+            if (messages == 1) {
+                first = s.claim(1, false, definition.backpressure());
+                k = first == MessageRing.FULL ? 0 : 1;
+            } else {
+                long[] run = CLAIMED_RUN.get();
+                k = s.claimRun(Math.min(messages, flyweight.maxRun()), false, run);
+                first = run[0];
             }
-            flyweight.wrap(this, seq, s);
-            return true;
+            if (k > 0) {
+                flyweight.wrap(this, first, k, s);
+            }
+            return k;
         } finally {
             s.exit();
         }
@@ -753,8 +771,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
 
     @Override
     public void commit(MessageFlyweight flyweight) {
-        publishClaimed(flyweight, 0);
-        accepted.increment();
+        accepted.add(publishClaimed(flyweight, 0));
     }
 
     @Override
@@ -762,7 +779,8 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         publishClaimed(flyweight, MessageRing.FLAG_SKIP);
     }
 
-    private void publishClaimed(MessageFlyweight flyweight, int flags) {
+    /** Publishes (or with {@link MessageRing#FLAG_SKIP} gives back) the slots the flyweight holds; returns how many. */
+    private int publishClaimed(MessageFlyweight flyweight, int flags) {
         Session s = session;
         if (s == null || !s.enter()) {
             flyweight.unwrap(this);
@@ -777,8 +795,14 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                         + "the claim belonged to the earlier launch");
             }
             ByteBuffer written = flyweight.written(this);
-            long seq = flyweight.unwrap(this);
-            s.requests.publish(seq, flags, seq, 0, written, 0, requestChunks);
+            int n = flyweight.claimed();
+            long first = flyweight.unwrap(this);
+            if (n == 1) {
+                s.requests.publish(first, flags, first, 0, written, 0, requestChunks);
+            } else {
+                s.requests.publishRun(first, n, flags, written, 0, requestStride, requestChunks);
+            }
+            return n;
         } finally {
             s.exit();
         }

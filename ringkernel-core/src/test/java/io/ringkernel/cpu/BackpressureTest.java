@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.ringkernel.Backpressure;
+import io.ringkernel.MessageFlyweight;
 import io.ringkernel.MessageRejectedException;
 import io.ringkernel.RingKernel;
 
@@ -102,6 +103,36 @@ class BackpressureTest {
         k.activate();
         assertAllAnswered(accepted);
         assertThat(k.telemetry().processed()).isEqualTo(4);
+    }
+
+    @Test
+    void claimsOfAFullRingAreRefusedUnderRejectAndLoseNothingAccepted() {
+        List<CompletableFuture<Echo.Reply>> accepted = new ArrayList<>();
+        RingKernel<Echo, Echo.Reply> k = fullKernel(Backpressure.REJECT, accepted);
+        MessageFlyweight fw = k.newFlyweight();
+
+        assertThatThrownBy(() -> k.claim(fw)).isInstanceOf(MessageRejectedException.class).hasMessageContaining("REJECT");
+        assertThatThrownBy(() -> k.claim(fw, 3)).isInstanceOf(MessageRejectedException.class);
+        assertThat(fw.isClaimed()).isFalse();
+        assertThat(k.telemetry().rejected()).isEqualTo(2);
+
+        k.activate();
+        assertAllAnswered(accepted);
+    }
+
+    @Test
+    void claimsOfAFullRingAreDroppedUnderDropNewestAndCounted() {
+        List<CompletableFuture<Echo.Reply>> accepted = new ArrayList<>();
+        RingKernel<Echo, Echo.Reply> k = fullKernel(Backpressure.DROP_NEWEST, accepted);
+        MessageFlyweight fw = k.newFlyweight();
+
+        assertThat(k.claim(fw)).isFalse();
+        assertThat(k.claim(fw, 3)).isZero();
+        assertThat(fw.isClaimed()).isFalse();
+        assertThat(k.telemetry().dropped()).isEqualTo(2);
+
+        k.activate();
+        assertAllAnswered(accepted);
     }
 
     @Test

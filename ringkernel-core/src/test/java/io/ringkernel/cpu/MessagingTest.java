@@ -227,6 +227,98 @@ class MessagingTest {
         assertThat(seen.get(1).id()).isEqualTo(6);
     }
 
+    @Test
+    void aClaimedRunIsPublishedInOrderByOneCommitEachMessageStartingFromZero() {
+        List<Echo> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        RingKernel<Echo, Echo.Reply> k = running(RingKernelDefinition.builder("run", Echo.class, Echo.Reply.class)
+                .handler((m, ctx) -> {
+                    seen.add(m);
+                    return new Echo.Reply(m.id(), 0);
+                }).build());
+        MessageFlyweight fw = k.newFlyweight();
+        LayoutField id = fw.field("id");
+        LayoutField value = fw.field("value");
+
+        assertThat(k.claim(fw, 3)).isEqualTo(3);
+        assertThat(fw.claimed()).isEqualTo(3);
+        fw.putLong(id, 10).putInt(value, 7);
+        fw.next().putLong(id, 11);
+        fw.next().putLong(id, 12).putInt(value, 9);
+        k.commit(fw);
+        k.send(new Echo(13, 0)).join();
+
+        assertThat(seen).extracting(Echo::id).containsExactly(10L, 11L, 12L, 13L);
+        assertThat(seen).extracting(Echo::value).containsExactly(7, 0, 9, 0);
+        assertThat(fw.claimed()).isZero();
+        assertThat(k.telemetry().accepted()).isEqualTo(4);
+    }
+
+    @Test
+    void aRunClaimTakesWhatTheRingHasRoomForAndAnAbortedRunIsSkippedWhole() {
+        List<Long> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        RingKernel<Echo, Echo.Reply> k = backend.createKernel(RingKernelDefinition.builder("room", Echo.class, Echo.Reply.class)
+                .capacity(8)
+                .handler((m, ctx) -> {
+                    seen.add(m.id());
+                    return new Echo.Reply(m.id(), 0);
+                }).build());
+        k.launch();
+        for (int i = 0; i < 6; i++) {
+            k.tell(new Echo(i, 0));
+        }
+        MessageFlyweight fw = k.newFlyweight();
+
+        assertThat(k.claim(fw, 5)).isEqualTo(2);
+        fw.putLong(fw.field("id"), 100).next().putLong(fw.field("id"), 101);
+        k.abort(fw);
+        k.activate();
+        k.send(new Echo(6, 0)).join();
+
+        assertThat(seen).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
+    }
+
+    /** A message of 16 KiB, the largest a layout inlines. */
+    public record Big(@io.ringkernel.layout.Length(2048) long[] words) {
+    }
+
+    @Test
+    void aRunClaimTakesNoMoreMessagesThanTheFlyweightsMegabyteHolds() {
+        List<Long> firstWords = java.util.Collections.synchronizedList(new ArrayList<>());
+        RingKernel<Big, Big> k = running(RingKernelDefinition.builder("big", Big.class, Big.class).capacity(128)
+                .handler((m, ctx) -> {
+                    firstWords.add(m.words()[0]);
+                    return m;
+                }).build());
+        MessageFlyweight fw = k.newFlyweight();
+
+        assertThat(fw.maxRun()).isEqualTo(MessageFlyweight.MAX_RUN_BYTES / 16384);
+        assertThat(k.claim(fw, 100)).isEqualTo(64);
+        for (int i = 0; i < 64; i++) {
+            (i == 0 ? fw : fw.next()).putLong(fw.field("words"), 0, i);
+        }
+        k.commit(fw);
+        k.send(new Big(new long[2048])).join();
+
+        assertThat(firstWords).hasSize(65).startsWith(0L, 1L, 2L).endsWith(63L, 0L);
+    }
+
+    @Test
+    void aRunClaimRejectsMisuse() {
+        RingKernel<Echo, Echo.Reply> k = running(Echo.kernel("run-misuse").build());
+        MessageFlyweight fw = k.newFlyweight();
+
+        assertThatThrownBy(fw::next).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> k.claim(fw, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("claim at least one slot, not 0");
+        assertThat(k.claim(fw, 2)).isEqualTo(2);
+        assertThatThrownBy(() -> k.claim(fw, 2)).isInstanceOf(IllegalStateException.class);
+        fw.next();
+        assertThatThrownBy(fw::next).isInstanceOf(IllegalStateException.class)
+                .hasMessage("message 1 is the last of the 2 claimed");
+        k.abort(fw);
+        assertThatThrownBy(() -> fw.setLength(fw.field("extra"), 1)).isInstanceOf(IllegalStateException.class);
+    }
+
     /** Fields of every width next to each other, so a write of one must leave its neighbours alone. */
     public record Mixed(byte flag, short small, @io.ringkernel.layout.Length(3) byte[] bytes, int count,
             @io.ringkernel.layout.Length(2) short[] pair, float ratio, long id, double value) {

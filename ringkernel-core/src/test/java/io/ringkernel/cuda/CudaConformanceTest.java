@@ -120,6 +120,77 @@ class CudaConformanceTest {
         assertThat(onGpu.subList(0, inputs.size() - 1)).doesNotContain("failed:KernelFailedException");
     }
 
+    /**
+     * One-way messages written through a flyweight, one slot or a run at a time, some runs aborted,
+     * runs crossing the ring's end: the kernel handles exactly the committed ones, in order per key.
+     */
+    @Test
+    void flyweightClaimsAndRunsAreHandledAsSentMessagesAre() {
+        List<Object> onCpu = sumsAfterFlyweightRuns(cpu, "rs-fw-cpu");
+        List<Object> onGpu = sumsAfterFlyweightRuns(cuda, "rs-fw-gpu");
+
+        assertThat(onGpu).isEqualTo(onCpu);
+    }
+
+    /**
+     * The canonical final reply of each of three keys after the same 2,000 messages committed through
+     * a flyweight, however many slots each claim got. An aborted message carries the next order of its
+     * key: handled, it would move the key's count on and the key's later messages would be refused as
+     * out of order.
+     */
+    private static List<Object> sumsAfterFlyweightRuns(io.ringkernel.backend.Backend backend, String id) {
+        int messages = 2000;
+        Random rnd = new Random(11);
+        int[] keys = rnd.ints(messages, 0, 3).toArray();
+        double[] values = rnd.doubles(messages).map(v -> v * 1e6).toArray();
+        try (RingKernel<RunningSumRequest, RunningSumResponse> k =
+                backend.createKernel(RunningSumKernels.definition(id).capacity(64).build())) {
+            k.launch();
+            k.activate();
+            io.ringkernel.MessageFlyweight fw = k.newFlyweight();
+            io.ringkernel.layout.LayoutField key = fw.field("key");
+            io.ringkernel.layout.LayoutField order = fw.field("order");
+            io.ringkernel.layout.LayoutField value = fw.field("value");
+            long[] next = new long[3];
+            int committed = 0;
+            for (int run = 0; committed < messages; run++) {
+                boolean abort = run % 7 == 3;
+                int wanted = Math.min(1 + rnd.nextInt(40), messages - committed);
+                int claimed = run % 5 == 0 ? (k.claim(fw) ? 1 : 0) : k.claim(fw, wanted);
+                long[] orders = next.clone();
+                for (int i = 0; i < claimed; i++) {
+                    if (i > 0) {
+                        fw.next();
+                    }
+                    int kk = keys[committed + i];
+                    fw.putLong(key, kk).putLong(order, orders[kk]++).putDouble(value, abort ? 1e300 : values[committed + i]);
+                }
+                if (abort) {
+                    k.abort(fw);
+                } else {
+                    k.commit(fw);
+                    next = orders;
+                    committed += claimed;
+                }
+            }
+            List<Object> sums = new ArrayList<>();
+            for (int kk = 0; kk < next.length; kk++) {
+                try {
+                    RunningSumResponse r = k.send(new RunningSumRequest(kk, next[kk], 0.5)).get(30, TimeUnit.SECONDS);
+                    assertThat(r.count()).as("messages of key %d handled", kk).isEqualTo(next[kk] + 1);
+                    sums.add(List.of(r.key(), r.count(), Double.doubleToLongBits(r.sum())));
+                } catch (java.util.concurrent.ExecutionException e) {
+                    sums.add("failed:" + e.getCause().getClass().getSimpleName());
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }
+            assertThat(sums).as("every key's final reply").allSatisfy(r -> assertThat(r).isInstanceOf(List.class));
+            assertThat(k.terminate(Duration.ofSeconds(5))).isTrue();
+            return sums;
+        }
+    }
+
     @Test
     void probeChecksumsMatch() {
         Random rnd = new Random(3);

@@ -1,0 +1,126 @@
+package io.ringkernel.benchmarks;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+import org.agrona.concurrent.BusySpinIdleStrategy;
+
+import com.lmax.disruptor.BusySpinWaitStrategy;
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+
+import io.ringkernel.MessageFlyweight;
+import io.ringkernel.RingKernel;
+import io.ringkernel.RingKernelDefinition;
+import io.ringkernel.cpu.CpuBackend;
+import io.ringkernel.layout.LayoutField;
+import io.ringkernel.layout.MessageLayout;
+
+/**
+ * One-way batched throughput of {@link ThroughputBenchmark}, ringkernel against the LMAX Disruptor,
+ * measured in one JVM in alternating blocks so that each ratio compares the two under the same
+ * conditions (see {@link RoundTripSideBySide} for why forks seconds apart may not).
+ *
+ * <p>Each block sends {@value #MESSAGES} 64-byte messages in batches of {@value ThroughputBenchmark#BATCH}
+ * and times them from the first send until the consumer has taken the last: the Disruptor (a fresh
+ * one per block, busy-spinning consumer, halted after), then ringkernel's {@code tellBatch} of
+ * records into a kernel whose handler receives records, then run claims through a flyweight into a
+ * kernel whose {@link io.ringkernel.MessageViewHandler} reads one word of each message in place, as
+ * the Disruptor's handler reads one word of each event. Kernels not measured are deactivated (their
+ * threads parked), so two busy threads share the two vCPUs at any time.
+ *
+ * <pre>java -cp benchmarks/target/benchmarks.jar io.ringkernel.benchmarks.ThroughputSideBySide [BLOCKS]</pre>
+ */
+public final class ThroughputSideBySide {
+
+    private static final int MESSAGES = 4 << 20;
+    private static final int BATCH = ThroughputBenchmark.BATCH;
+
+    private ThroughputSideBySide() {
+    }
+
+    public static void main(String[] args) {
+        int blocks = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        List<Payload> batch = new ArrayList<>();
+        for (int i = 0; i < BATCH; i++) {
+            batch.add(Payload.of(i));
+        }
+        long[] sink = new long[1];
+        LayoutField read = MessageLayout.of(Payload.class).field("words");
+        try (CpuBackend backend = new CpuBackend()) {
+            RingKernel<Payload, Payload> records = backend.createKernel(
+                    RingKernelDefinition.builder("records", Payload.class, Payload.class).capacity(4096)
+                            .idleStrategy(BusySpinIdleStrategy::new).handler((m, ctx) -> m).build());
+            RingKernel<Payload, Payload> views = backend.createKernel(
+                    RingKernelDefinition.builder("views", Payload.class, Payload.class).capacity(4096)
+                            .idleStrategy(BusySpinIdleStrategy::new)
+                            .viewHandler((v, ctx) -> {
+                                sink[0] += v.getLong(read, 7);
+                                return null;
+                            }).build());
+            records.launch();
+            views.launch();
+            MessageFlyweight flyweight = views.newFlyweight();
+            LayoutField words = flyweight.field("words");
+            for (int b = 0; b < blocks; b++) {
+                double disruptor = disruptor(batch);
+                double tellBatch = kernel(records, () -> records.tellBatch(batch));
+                double runs = kernel(views, () -> ThroughputBenchmark.claimCommitRuns(views, flyweight, words));
+                System.out.printf("block %d: Disruptor %.1f M msg/s, tellBatch %.1f M msg/s (%.2fx), "
+                        + "run claims + view handler %.1f M msg/s (%.2fx)%n",
+                        b, disruptor, tellBatch, tellBatch / disruptor, runs, runs / disruptor);
+            }
+        }
+    }
+
+    /** Disruptor event: the 64 bytes are copied in, as the ring copies them into a slot. */
+    private static final class Event {
+        final long[] words = new long[8];
+    }
+
+    private static double disruptor(List<Payload> batch) {
+        long[] sink = new long[1];
+        Disruptor<Event> disruptor = new Disruptor<>(Event::new, 4096, r -> {
+            Thread t = new Thread(r, "disruptor-consumer");
+            t.setDaemon(true);
+            return t;
+        }, ProducerType.MULTI, new BusySpinWaitStrategy());
+        EventHandler<Event> handler = (event, sequence, endOfBatch) -> sink[0] += event.words[7];
+        disruptor.handleEventsWith(handler);
+        RingBuffer<Event> ring = disruptor.start();
+        long start = System.nanoTime();
+        long hi = -1;
+        for (int sent = 0; sent < MESSAGES; sent += BATCH) {
+            hi = ring.next(BATCH);
+            long lo = hi - (BATCH - 1);
+            for (long seq = lo; seq <= hi; seq++) {
+                System.arraycopy(batch.get((int) (seq - lo)).words(), 0, ring.get(seq).words, 0, 8);
+            }
+            ring.publish(lo, hi);
+        }
+        while (ring.getMinimumGatingSequence() < hi) {
+            Thread.onSpinWait();
+        }
+        long nanos = System.nanoTime() - start;
+        disruptor.halt();
+        return MESSAGES * 1e3 / nanos;
+    }
+
+    private static double kernel(RingKernel<Payload, Payload> kernel, Runnable sendBatch) {
+        long before = kernel.telemetry().processed();
+        kernel.activate();
+        long start = System.nanoTime();
+        for (int sent = 0; sent < MESSAGES; sent += BATCH) {
+            sendBatch.run();
+        }
+        while (kernel.telemetry().processed() < before + MESSAGES) {
+            LockSupport.parkNanos(20_000);
+        }
+        long nanos = System.nanoTime() - start;
+        kernel.deactivate();
+        return MESSAGES * 1e3 / nanos;
+    }
+}
