@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -34,7 +35,8 @@ import io.ringkernel.layout.LayoutField;
 
 /**
  * Throughput with the 64-byte payload, one producer thread and one consumer thread, all in one run
- * so the ratios are comparable: ringkernel one-way (batched {@code tellBatch}, and claim/commit),
+ * so the ratios are comparable: ringkernel one-way (batched {@code tellBatch}, claim/commit of one
+ * slot and of runs of slots, each into a kernel whose handler takes records and one that reads in place),
  * ringkernel request/response ({@code sendBatch} then join, with a future per message and with a
  * reply handler), and the baselines JCTools {@code MpscArrayQueue} and the LMAX Disruptor publishing
  * batches of the same size. Scores are messages per second ({@link OperationsPerInvocation}).
@@ -57,55 +59,29 @@ public class ThroughputBenchmark {
         MessageFlyweight flyweight;
         LayoutField words;
 
-        @Setup(Level.Trial)
-        public void setUp() {
-            backend = new CpuBackend();
-            kernel = backend.createKernel(RingKernelDefinition.builder("oneway", Payload.class, Payload.class)
-                    .capacity(4096)
-                    .idleStrategy(org.agrona.concurrent.BusySpinIdleStrategy::new)
-                    .handler((m, ctx) -> m)
-                    .build());
-            kernel.launch();
-            kernel.activate();
-            for (int i = 0; i < BATCH; i++) {
-                batch.add(Payload.of(i));
-            }
-            flyweight = kernel.newFlyweight();
-            words = flyweight.field("words");
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() {
-            backend.close();
-        }
-    }
-
-    /**
-     * The one-way kernel with a {@link io.ringkernel.MessageViewHandler}: it reads one word of each
-     * message in place, as the Disruptor's handler reads one word of each event, and allocates nothing.
-     */
-    @State(Scope.Benchmark)
-    public static class OneWayViewKernel {
-
-        CpuBackend backend;
-        RingKernel<Payload, Payload> kernel;
-        final List<Payload> batch = new ArrayList<>();
-        MessageFlyweight flyweight;
-        LayoutField words;
+        /**
+         * {@code record}: the handler receives each message decoded into a {@code Payload}; {@code view}:
+         * a {@link io.ringkernel.MessageViewHandler} reads one word of each message in place, as the
+         * Disruptor's handler reads one word of each event, and nothing is allocated.
+         */
+        @Param({"record", "view"})
+        String handler;
         long sink;
 
         @Setup(Level.Trial)
         public void setUp() {
             backend = new CpuBackend();
             LayoutField read = io.ringkernel.layout.MessageLayout.of(Payload.class).field("words");
-            kernel = backend.createKernel(RingKernelDefinition.builder("oneway-view", Payload.class, Payload.class)
+            RingKernelDefinition.Builder<Payload, Payload> oneWay = RingKernelDefinition
+                    .builder("oneway", Payload.class, Payload.class)
                     .capacity(4096)
-                    .idleStrategy(org.agrona.concurrent.BusySpinIdleStrategy::new)
-                    .viewHandler((v, ctx) -> {
+                    .idleStrategy(org.agrona.concurrent.BusySpinIdleStrategy::new);
+            kernel = backend.createKernel(handler.equals("view")
+                    ? oneWay.viewHandler((v, ctx) -> {
                         sink += v.getLong(read, 7);
                         return null;
-                    })
-                    .build());
+                    }).build()
+                    : oneWay.handler((m, ctx) -> m).build());
             kernel.launch();
             kernel.activate();
             for (int i = 0; i < BATCH; i++) {
@@ -235,34 +211,7 @@ public class ThroughputBenchmark {
 
     @Benchmark
     @OperationsPerInvocation(BATCH)
-    public int ringKernelTellBatchView(OneWayViewKernel s) {
-        return s.kernel.tellBatch(s.batch);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(BATCH)
-    public void ringKernelClaimCommitView(OneWayViewKernel s) {
-        MessageFlyweight fw = s.flyweight;
-        LayoutField words = s.words;
-        for (int i = 0; i < BATCH; i++) {
-            if (s.kernel.claim(fw)) {
-                for (int w = 0; w < 8; w++) {
-                    fw.putLong(words, w, i + w);
-                }
-                s.kernel.commit(fw);
-            }
-        }
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(BATCH)
     public void ringKernelClaimCommitRun(OneWayKernel s) {
-        claimCommitRuns(s.kernel, s.flyweight, s.words);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(BATCH)
-    public void ringKernelClaimCommitRunView(OneWayViewKernel s) {
         claimCommitRuns(s.kernel, s.flyweight, s.words);
     }
 
