@@ -81,6 +81,7 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
     private static final ThreadLocal<ByteBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
     /** Where a flyweight's run claim learns its first sequence, so that claiming allocates nothing. */
     private static final ThreadLocal<long[]> CLAIMED_RUN = ThreadLocal.withInitial(() -> new long[1]);
+    private static final AtomicInteger[] NO_COUNTS = {};
 
     private final RingKernelDefinition<I, O> definition;
     private final MessageLayout<I> requestLayout;
@@ -563,6 +564,15 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
         return s;
     }
 
+    /**
+     * The count of callers spinning on a reply that this kernel's current launch may bring (its pump
+     * stands back while it is not zero, see {@link KernelChannel#callersWaiting()}); null when not launched.
+     */
+    AtomicInteger spinningCallers() {
+        Session s = session;
+        return s == null ? null : s.waiting;
+    }
+
     /** Completes this kernel's waiting caller with a reply that a kernel downstream produced. */
     void completeForwarded(long correlation, int epoch, int status, ByteBuffer reply) {
         Session s = owner(correlation, epoch);
@@ -861,6 +871,12 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
             // engine stands back while they come one at a time, and takes bursts in parallel), which
             // saves the hand-off from the engine's thread to this one.
             s.waiting.incrementAndGet();
+            // In a network the reply may come from the end of a chain, into another kernel's ring: the
+            // pumps of those kernels stand back too, or each such reply would reach this thread through one.
+            AtomicInteger[] chain = r != null ? r.spinningCallerCounts(this) : NO_COUNTS;
+            for (AtomicInteger c : chain) {
+                c.incrementAndGet();
+            }
             try {
                 while (!future.isDone()) {
                     int drained = r != null ? r.helpDrain() : s.helpDrain(1);
@@ -873,6 +889,9 @@ public final class HostRingKernel<I, O> implements RingKernel<I, O> {
                 }
             } finally {
                 s.waiting.decrementAndGet();
+                for (AtomicInteger c : chain) {
+                    c.decrementAndGet();
+                }
             }
             return;
         }

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.ringkernel.MessageRejectedException;
@@ -259,6 +260,18 @@ public final class KernelRoutes {
             n += k.helpDrainReplies();
         }
         return n;
+    }
+
+    /** The spinning-caller counts of the other kernels' launches, for a caller of {@code origin} whose reply any of them may bring. */
+    AtomicInteger[] spinningCallerCounts(HostRingKernel<?, ?> origin) {
+        List<AtomicInteger> counts = new ArrayList<>(kernels.size());
+        for (HostRingKernel<?, ?> k : kernels) {
+            AtomicInteger c = k == origin ? null : k.spinningCallers();
+            if (c != null) {
+                counts.add(c);
+            }
+        }
+        return counts.toArray(new AtomicInteger[0]);
     }
 
     HostRingKernel<?, ?> originKernel(int origin) {
