@@ -14,6 +14,7 @@ import java.util.function.Function;
 
 import org.HdrHistogram.Histogram;
 
+import io.ringkernel.ReplyHandler;
 import io.ringkernel.RingKernel;
 import io.ringkernel.backend.Backend;
 import io.ringkernel.backend.BackendDetection;
@@ -42,7 +43,8 @@ import io.ringkernel.ring.KernelRoutes;
  *       the aggregate stage (its poll seeing the reading to its publishing the alert) and the rest,
  *       the second hop; and the whole pipeline, from the first stage's poll having the reading to
  *       alerts-a having handled the alert;</li>
- *   <li>throughput with 4096 readings in flight, and the same hop under that load;</li>
+ *   <li>throughput with 4096 readings in flight, and the same hop under that load; then throughput with
+ *       batches of 256 and a reply handler ({@code sendBatch}), 4096 readings in flight;</li>
  *   <li>the linked pipeline with its rings in pinned host memory (the path between devices without P2P);</li>
  *   <li>on two or more devices, the hop between devices: P2P against host-staged.</li>
  * </ol>
@@ -59,6 +61,8 @@ public final class PipelineGpuBenchmark {
     private static final int SINGLE = 50_000;
     private static final int LOADED = 400_000;
     private static final int IN_FLIGHT = 4096;
+    /** Readings per batch in the batched throughput run (IN_FLIGHT / BATCH batches in flight). */
+    private static final int BATCH = 256;
     /** Under load, the queues' depths are read every this many readings sent (a power of two). */
     private static final int DEPTH_SAMPLE_EVERY = 1024;
     private static final int CAPACITY = 8192;
@@ -80,7 +84,8 @@ public final class PipelineGpuBenchmark {
      * having the reading to alerts-a having handled it), first stage's send to alerts-a's poll, the
      * hop; readings per second under load.
      */
-    private record Figures(double endToEnd, double whole, double span, double hop, double loadedPerSecond) {
+    private record Figures(double endToEnd, double whole, double span, double hop, double loadedPerSecond,
+            double batchedPerSecond) {
     }
 
     private PipelineGpuBenchmark() {
@@ -111,6 +116,12 @@ public final class PipelineGpuBenchmark {
          * {@code join()} of a kernel's own future, which takes replies from the ring on this thread.
          */
         PipelineSummary sendAndWait(PipelineReading r);
+
+        /**
+         * Sends a batch of readings, each answer to {@code answers} (the throughput path: no future per
+         * reading); the future completes once every answer is reported.
+         */
+        CompletableFuture<Void> sendBatch(List<PipelineReading> readings, ReplyHandler<PipelineSummary> answers);
 
         /** Subscriber A's tally of a sensor. */
         PipelineTally tallyA(long sensor);
@@ -192,6 +203,11 @@ public final class PipelineGpuBenchmark {
             }
 
             @Override
+            public CompletableFuture<Void> sendBatch(List<PipelineReading> readings, ReplyHandler<PipelineSummary> answers) {
+                return ingest.sendBatch(readings, answers);
+            }
+
+            @Override
             public PipelineTally tallyA(long sensor) {
                 return network.<PipelineAlert, PipelineTally>kernel(PipelineKernels.ALERTS_A)
                         .send(new PipelineAlert(sensor, 0, 0, 0, 0, true)).join();
@@ -242,6 +258,35 @@ public final class PipelineGpuBenchmark {
             public PipelineSummary sendAndWait(PipelineReading r) {
                 PipelineReading checked = check.send(r).join();
                 return alert(r, checked, aggregate.send(checked).join());
+            }
+
+            /** When the last batch's checked readings went to the aggregate stage: batches go there in order. */
+            private CompletableFuture<Void> lastForwarded = CompletableFuture.completedFuture(null);
+
+            /*
+             * A batch goes to the check stage; once all of it is checked, and the batch before it has gone
+             * on, the checked readings go to the aggregate stage as one batch; each of its answers tells
+             * the alert subscribers what is anomalous, then goes to `answers`.
+             */
+            @Override
+            public CompletableFuture<Void> sendBatch(List<PipelineReading> readings, ReplyHandler<PipelineSummary> answers) {
+                PipelineReading[] checked = new PipelineReading[readings.size()];
+                Throwable[] refused = new Throwable[readings.size()];
+                CompletableFuture<Void> checkedAll = check.sendBatch(readings, (i, c, failure) -> {
+                    checked[i] = c;
+                    refused[i] = failure;
+                });
+                CompletableFuture<CompletableFuture<Void>> forwarded = checkedAll.thenCombine(lastForwarded, (x, y) -> {
+                    for (int i = 0; i < refused.length; i++) {
+                        if (refused[i] != null) {
+                            throw new IllegalStateException("the check stage refused reading " + i, refused[i]);
+                        }
+                    }
+                    return aggregate.sendBatch(java.util.Arrays.asList(checked), (i, s, failure) ->
+                            answers.onReply(i, failure == null ? alert(readings.get(i), checked[i], s) : null, failure));
+                });
+                lastForwarded = forwarded.thenApply(f -> null);
+                return forwarded.thenCompose(f -> f);
             }
 
             private PipelineSummary alert(PipelineReading r, PipelineReading checked, PipelineSummary s) {
@@ -380,8 +425,6 @@ public final class PipelineGpuBenchmark {
             long elapsed = System.nanoTime() - t0;
             line("- %d in flight: %d readings answered and checked in %.2f s: %.3f M readings/s", IN_FLIGHT, LOADED,
                     elapsed / 1e9, LOADED / (elapsed / 1e9) / 1e6);
-            figures.put(name, new Figures(e2e.getValueAtPercentile(50), whole.getValueAtPercentile(50),
-                    twoHops.getValueAtPercentile(50), hopP50, LOADED / (elapsed / 1e9)));
             if (oneClock) {
                 line("- %d in flight, hop first stage -> aggregate (device clock): %s", IN_FLIGHT, percentiles(hop));
             }
@@ -391,6 +434,45 @@ public final class PipelineGpuBenchmark {
                         .append(String.format(Locale.ROOT, "%.0f", depthSums[q] / (double) depthSamples));
             }
             line("- %d in flight, mean queue depths over %d samples: %s", IN_FLIGHT, depthSamples, queues);
+            long[] expected = count.clone();
+            java.util.concurrent.atomic.AtomicLong batchedAnomalies = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicReference<Throwable> wrong = new java.util.concurrent.atomic.AtomicReference<>();
+            ArrayDeque<CompletableFuture<Void>> batches = new ArrayDeque<>();
+            long b0 = System.nanoTime();
+            int batched = LOADED / BATCH * BATCH;
+            for (int i = 0; i < batched; i += BATCH, n += BATCH) {
+                if (batches.size() == IN_FLIGHT / BATCH) {
+                    batches.poll().join();
+                }
+                List<PipelineReading> readings = new java.util.ArrayList<>(BATCH);
+                long[] counts = new long[BATCH];
+                for (int j = 0; j < BATCH; j++) {
+                    PipelineReading r = reading(n + j);
+                    readings.add(r);
+                    counts[j] = ++expected[(int) r.sensor()];
+                }
+                batches.add(p.sendBatch(readings, (j, s, failure) -> {
+                    if (failure != null || s.sensor() != readings.get(j).sensor() || s.count() != counts[j]) {
+                        wrong.compareAndSet(null, failure != null ? failure : new IllegalStateException("wrong answer for sensor "
+                                + readings.get(j).sensor() + ": " + s + ", expected count " + counts[j]));
+                    } else if (s.anomaly()) {
+                        batchedAnomalies.incrementAndGet();
+                    }
+                }));
+            }
+            while (!batches.isEmpty()) {
+                batches.poll().join();
+            }
+            long batchedElapsed = System.nanoTime() - b0;
+            if (wrong.get() != null) {
+                throw new IllegalStateException("batched: " + wrong.get(), wrong.get());
+            }
+            System.arraycopy(expected, 0, count, 0, count.length);
+            anomalies += batchedAnomalies.get();
+            line("- batches of %d with a reply handler, %d readings in flight: %d readings answered and checked in %.2f s:"
+                    + " %.3f M readings/s", BATCH, IN_FLIGHT, batched, batchedElapsed / 1e9, batched / (batchedElapsed / 1e9) / 1e6);
+            figures.put(name, new Figures(e2e.getValueAtPercentile(50), whole.getValueAtPercentile(50),
+                    twoHops.getValueAtPercentile(50), hopP50, LOADED / (elapsed / 1e9), batched / (batchedElapsed / 1e9)));
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             long seen;
             while ((seen = p.alertsSeen()) < anomalies && System.nanoTime() < deadline) {
@@ -423,6 +505,8 @@ public final class PipelineGpuBenchmark {
                 h.hop() / l.hop());
         line("- %d in flight: %.3f against %.3f M readings/s: %.2fx", IN_FLIGHT, l.loadedPerSecond() / 1e6,
                 h.loadedPerSecond() / 1e6, l.loadedPerSecond() / h.loadedPerSecond());
+        line("- batches of %d with a reply handler, %d in flight: %.3f against %.3f M readings/s: %.2fx", BATCH, IN_FLIGHT,
+                l.batchedPerSecond() / 1e6, h.batchedPerSecond() / 1e6, l.batchedPerSecond() / h.batchedPerSecond());
     }
 
     /** Waits until subscriber A has counted {@code alerts} alerts of {@code sensor}; returns its tally then. */
