@@ -5,11 +5,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 import org.HdrHistogram.Histogram;
@@ -82,7 +86,7 @@ public final class PipelineGpuBenchmark {
     /**
      * A pipeline's figures: one at a time, p50 in ns, end to end, the whole pipeline (first stage
      * having the reading to alerts-a having handled it), first stage's send to alerts-a's poll, the
-     * hop; readings per second under load.
+     * hop; readings per second under load, with a future per reading and in batches.
      */
     private record Figures(double endToEnd, double whole, double span, double hop, double loadedPerSecond,
             double batchedPerSecond) {
@@ -282,7 +286,7 @@ public final class PipelineGpuBenchmark {
                             throw new IllegalStateException("the check stage refused reading " + i, refused[i]);
                         }
                     }
-                    return aggregate.sendBatch(java.util.Arrays.asList(checked), (i, s, failure) ->
+                    return aggregate.sendBatch(Arrays.asList(checked), (i, s, failure) ->
                             answers.onReply(i, failure == null ? alert(readings.get(i), checked[i], s) : null, failure));
                 });
                 lastForwarded = forwarded.thenApply(f -> null);
@@ -434,45 +438,13 @@ public final class PipelineGpuBenchmark {
                         .append(String.format(Locale.ROOT, "%.0f", depthSums[q] / (double) depthSamples));
             }
             line("- %d in flight, mean queue depths over %d samples: %s", IN_FLIGHT, depthSamples, queues);
-            long[] expected = count.clone();
-            java.util.concurrent.atomic.AtomicLong batchedAnomalies = new java.util.concurrent.atomic.AtomicLong();
-            java.util.concurrent.atomic.AtomicReference<Throwable> wrong = new java.util.concurrent.atomic.AtomicReference<>();
-            ArrayDeque<CompletableFuture<Void>> batches = new ArrayDeque<>();
-            long b0 = System.nanoTime();
-            int batched = LOADED / BATCH * BATCH;
-            for (int i = 0; i < batched; i += BATCH, n += BATCH) {
-                if (batches.size() == IN_FLIGHT / BATCH) {
-                    batches.poll().join();
-                }
-                List<PipelineReading> readings = new java.util.ArrayList<>(BATCH);
-                long[] counts = new long[BATCH];
-                for (int j = 0; j < BATCH; j++) {
-                    PipelineReading r = reading(n + j);
-                    readings.add(r);
-                    counts[j] = ++expected[(int) r.sensor()];
-                }
-                batches.add(p.sendBatch(readings, (j, s, failure) -> {
-                    if (failure != null || s.sensor() != readings.get(j).sensor() || s.count() != counts[j]) {
-                        wrong.compareAndSet(null, failure != null ? failure : new IllegalStateException("wrong answer for sensor "
-                                + readings.get(j).sensor() + ": " + s + ", expected count " + counts[j]));
-                    } else if (s.anomaly()) {
-                        batchedAnomalies.incrementAndGet();
-                    }
-                }));
-            }
-            while (!batches.isEmpty()) {
-                batches.poll().join();
-            }
-            long batchedElapsed = System.nanoTime() - b0;
-            if (wrong.get() != null) {
-                throw new IllegalStateException("batched: " + wrong.get(), wrong.get());
-            }
-            System.arraycopy(expected, 0, count, 0, count.length);
-            anomalies += batchedAnomalies.get();
+            Batched batched = loadInBatches(p, count, n);
+            anomalies += batched.anomalies();
             line("- batches of %d with a reply handler, %d readings in flight: %d readings answered and checked in %.2f s:"
-                    + " %.3f M readings/s", BATCH, IN_FLIGHT, batched, batchedElapsed / 1e9, batched / (batchedElapsed / 1e9) / 1e6);
+                    + " %.3f M readings/s", BATCH, IN_FLIGHT, batched.readings(), batched.nanos() / 1e9,
+                    batched.perSecond() / 1e6);
             figures.put(name, new Figures(e2e.getValueAtPercentile(50), whole.getValueAtPercentile(50),
-                    twoHops.getValueAtPercentile(50), hopP50, LOADED / (elapsed / 1e9), batched / (batchedElapsed / 1e9)));
+                    twoHops.getValueAtPercentile(50), hopP50, LOADED / (elapsed / 1e9), batched.perSecond()));
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             long seen;
             while ((seen = p.alertsSeen()) < anomalies && System.nanoTime() < deadline) {
@@ -507,6 +479,56 @@ public final class PipelineGpuBenchmark {
                 h.loadedPerSecond() / 1e6, l.loadedPerSecond() / h.loadedPerSecond());
         line("- batches of %d with a reply handler, %d in flight: %.3f against %.3f M readings/s: %.2fx", BATCH, IN_FLIGHT,
                 l.batchedPerSecond() / 1e6, h.batchedPerSecond() / 1e6, l.batchedPerSecond() / h.batchedPerSecond());
+    }
+
+    /** A batched load run: readings sent, nanoseconds from the first send to the last answer, anomalies answered. */
+    private record Batched(int readings, long nanos, long anomalies) {
+        double perSecond() {
+            return readings / (nanos / 1e9);
+        }
+    }
+
+    /**
+     * Sends readings {@code first …} in batches of {@link #BATCH} with a reply handler, {@link #IN_FLIGHT}
+     * readings in flight, and checks every answer against the count the aggregate stage must report
+     * ({@code count}, per sensor, advanced past these readings on return).
+     */
+    private static Batched loadInBatches(Pipeline p, long[] count, int first) {
+        long[] expected = count.clone();
+        AtomicLong anomalies = new AtomicLong();
+        AtomicReference<Throwable> wrong = new AtomicReference<>();
+        ArrayDeque<CompletableFuture<Void>> batches = new ArrayDeque<>();
+        int readings = LOADED / BATCH * BATCH;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < readings; i += BATCH) {
+            if (batches.size() == IN_FLIGHT / BATCH) {
+                batches.poll().join();
+            }
+            List<PipelineReading> batch = new ArrayList<>(BATCH);
+            long[] counts = new long[BATCH];
+            for (int j = 0; j < BATCH; j++) {
+                PipelineReading r = reading(first + i + j);
+                batch.add(r);
+                counts[j] = ++expected[(int) r.sensor()];
+            }
+            batches.add(p.sendBatch(batch, (j, s, failure) -> {
+                if (failure != null || s.sensor() != batch.get(j).sensor() || s.count() != counts[j]) {
+                    wrong.compareAndSet(null, failure != null ? failure : new IllegalStateException("wrong answer for sensor "
+                            + batch.get(j).sensor() + ": " + s + ", expected count " + counts[j]));
+                } else if (s.anomaly()) {
+                    anomalies.incrementAndGet();
+                }
+            }));
+        }
+        while (!batches.isEmpty()) {
+            batches.poll().join();
+        }
+        long nanos = System.nanoTime() - t0;
+        if (wrong.get() != null) {
+            throw new IllegalStateException("batched: " + wrong.get(), wrong.get());
+        }
+        System.arraycopy(expected, 0, count, 0, count.length);
+        return new Batched(readings, nanos, anomalies.get());
     }
 
     /** Waits until subscriber A has counted {@code alerts} alerts of {@code sensor}; returns its tally then. */
