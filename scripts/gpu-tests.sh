@@ -10,6 +10,7 @@
 #   scripts/gpu-tests.sh host-poll-floor [OUT]  # there: benchmarks/cuda/host_poll_floor.cu, likewise
 #   scripts/gpu-tests.sh hop-anatomy [OUT]      # there: benchmarks/cuda/hop_anatomy.cu, likewise
 #   scripts/gpu-tests.sh send-cost [OUT]        # there: benchmarks/cuda/send_cost.cu, likewise
+#   scripts/gpu-tests.sh send-ordering [OUT]    # there: benchmarks/cuda/send_ordering.cu, likewise
 #   scripts/gpu-tests.sh soak-start MINUTES RATE   # there: start the CUDA soak, detached
 #   scripts/gpu-tests.sh soak-wait OUT SECONDS     # there: follow it up to SECONDS, copy results to OUT
 #
@@ -66,6 +67,8 @@ stage() {
     "$nvcc" -O3 -arch=sm_90 -o "$RUN/hop_anatomy" benchmarks/cuda/hop_anatomy.cu
     "$nvcc" -O3 -arch=sm_90 -I ringkernel-core/src/main/resources/io/ringkernel/cuda -o "$RUN/send_cost" \
       benchmarks/cuda/send_cost.cu
+    "$nvcc" -O3 -arch=sm_90 -I ringkernel-core/src/main/resources/io/ringkernel/cuda -o "$RUN/send_ordering" \
+      benchmarks/cuda/send_ordering.cu
   fi
   if [ ! -f "$RUN/jre.tar.xz" ]; then
     ../shared/tools/portable-jre.sh "$RUN" java.base,java.logging,java.management,java.xml,java.desktop,jdk.unsupported,jdk.zipfs
@@ -160,6 +163,9 @@ case "$mode" in
   send-cost)
     out=${2:-gpu-run/out}; mkdir -p "$out"
     timeout 60 "$RUN/send_cost" | tee "$out/send-cost.txt" ;;
+  send-ordering)
+    out=${2:-gpu-run/out}; mkdir -p "$out"
+    timeout 60 "$RUN/send_ordering" | tee "$out/send-ordering.txt" ;;
   soak-start)
     # Detached (setsid) so that it outlives this command: one device call may run 10 minutes at most,
     # the soak runs longer, and a later call on the same warm machine collects it with soak-wait.
