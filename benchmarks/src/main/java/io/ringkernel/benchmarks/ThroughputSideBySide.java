@@ -1,7 +1,9 @@
 package io.ringkernel.benchmarks;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.concurrent.BusySpinIdleStrategy;
@@ -29,8 +31,10 @@ import io.ringkernel.layout.MessageLayout;
  * one per block, busy-spinning consumer, halted after), then ringkernel's {@code tellBatch} of
  * records into a kernel whose handler receives records, then run claims through a flyweight into a
  * kernel whose {@link io.ringkernel.MessageViewHandler} reads one word of each message in place, as
- * the Disruptor's handler reads one word of each event. Kernels not measured are deactivated (their
- * threads parked), so two busy threads share the two vCPUs at any time.
+ * the Disruptor's handler reads one word of each event. Then request/response through the same
+ * record kernel with a reply handler, one batch at a time and two in flight (each block's absolute
+ * figure, for the issue's 10 M msg/s). Kernels not measured are deactivated (their threads parked),
+ * so two busy threads share the two vCPUs at any time.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar io.ringkernel.benchmarks.ThroughputSideBySide [BLOCKS]</pre>
  */
@@ -51,9 +55,7 @@ public final class ThroughputSideBySide {
         long[] sink = new long[1];
         LayoutField read = MessageLayout.of(Payload.class).field("words");
         try (CpuBackend backend = new CpuBackend()) {
-            RingKernel<Payload, Payload> records = backend.createKernel(
-                    RingKernelDefinition.builder("records", Payload.class, Payload.class).capacity(4096)
-                            .idleStrategy(BusySpinIdleStrategy::new).handler((m, ctx) -> m).build());
+            RingKernel<Payload, Payload> records = backend.createKernel(Payload.echo("records", 4096));
             RingKernel<Payload, Payload> views = backend.createKernel(
                     RingKernelDefinition.builder("views", Payload.class, Payload.class).capacity(4096)
                             .idleStrategy(BusySpinIdleStrategy::new)
@@ -69,9 +71,12 @@ public final class ThroughputSideBySide {
                 double disruptor = disruptor(batch);
                 double tellBatch = kernel(records, () -> records.tellBatch(batch));
                 double runs = kernel(views, () -> ThroughputBenchmark.claimCommitRuns(views, flyweight, words));
+                double oneBatch = requestResponse(records, batch, 1);
+                double twoBatches = requestResponse(records, batch, 2);
                 System.out.printf("block %d: Disruptor %.1f M msg/s, tellBatch %.1f M msg/s (%.2fx), "
-                        + "run claims + view handler %.1f M msg/s (%.2fx)%n",
-                        b, disruptor, tellBatch, tellBatch / disruptor, runs, runs / disruptor);
+                        + "run claims + view handler %.1f M msg/s (%.2fx); request/response with a reply handler,"
+                        + " one batch at a time %.1f M msg/s, two in flight %.1f M msg/s%n",
+                        b, disruptor, tellBatch, tellBatch / disruptor, runs, runs / disruptor, oneBatch, twoBatches);
             }
         }
     }
@@ -106,6 +111,37 @@ public final class ThroughputSideBySide {
         }
         long nanos = System.nanoTime() - start;
         disruptor.halt();
+        return MESSAGES * 1e3 / nanos;
+    }
+
+    /**
+     * Request/response: {@value #MESSAGES} requests in batches sent with a reply handler, up to
+     * {@code inFlight} batches unanswered, timed from the first send to the last reply; the replies'
+     * last words are summed and checked against the requests'.
+     */
+    private static double requestResponse(RingKernel<Payload, Payload> kernel, List<Payload> batch, int inFlight) {
+        long[] sum = new long[1];
+        long expected = 0;
+        ArrayDeque<CompletableFuture<Void>> pending = new ArrayDeque<>();
+        kernel.activate();
+        long start = System.nanoTime();
+        for (int sent = 0; sent < MESSAGES; sent += BATCH) {
+            pending.add(kernel.sendBatch(batch, (index, reply, failure) -> sum[0] += reply.words()[7]));
+            for (Payload p : batch) {
+                expected += p.words()[7];
+            }
+            if (pending.size() == inFlight) {
+                pending.poll().join();
+            }
+        }
+        while (!pending.isEmpty()) {
+            pending.poll().join();
+        }
+        long nanos = System.nanoTime() - start;
+        kernel.deactivate();
+        if (sum[0] != expected) {
+            throw new IllegalStateException("replies summed to " + sum[0] + ", the requests to " + expected);
+        }
         return MESSAGES * 1e3 / nanos;
     }
 
