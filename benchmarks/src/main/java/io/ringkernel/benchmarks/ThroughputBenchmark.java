@@ -38,7 +38,7 @@ import io.ringkernel.layout.LayoutField;
  * so the ratios are comparable: ringkernel one-way (batched {@code tellBatch}, claim/commit of one
  * slot and of runs of slots, each into a kernel whose handler takes records and one that reads in place),
  * ringkernel request/response ({@code sendBatch} then join, with a future per message and with a
- * reply handler), and the baselines JCTools {@code MpscArrayQueue} and the LMAX Disruptor publishing
+ * reply handler, and with a reply handler and two batches in flight), and the baselines JCTools {@code MpscArrayQueue} and the LMAX Disruptor publishing
  * batches of the same size. Scores are messages per second ({@link OperationsPerInvocation}).
  */
 @BenchmarkMode(Mode.Throughput)
