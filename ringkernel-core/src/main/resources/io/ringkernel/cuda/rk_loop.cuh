@@ -118,6 +118,22 @@ __device__ __forceinline__ int64_t rk_key_of(const uint32_t* in) {
 __device__ __forceinline__ uint32_t rk_warp_of(int64_t key, uint32_t nwarps) {
     return (uint32_t) (rk_hash((uint64_t) key) >> 40) % nwarps;
 }
+
+#define RK_NO_OWNER 0xFFu
+
+/**
+ * The block, a thread a slot: which warp handles each of the `ready` slots from `base` (rk_warp_of
+ * its key), RK_NO_OWNER for a skipped one. Each warp then finds its slots with one load from shared
+ * memory each, where every warp hashing every slot's key cost the pipeline's first stage about 10 of
+ * the 45 us of a 63-slot pass under load (H100, docs/performance.md).
+ */
+__device__ __forceinline__ void rk_assign_owners(const uint32_t* req, uint32_t base, uint32_t rw, uint32_t ready,
+                                                 uint32_t nwarps, uint8_t* owner, uint32_t tid, uint32_t nthreads) {
+    for (uint32_t s = tid; s < ready; s += nthreads) {
+        const uint32_t* in = req + (base + s) * rw;
+        owner[s] = (in[0] & RK_FLAG_SKIP) ? (uint8_t) RK_NO_OWNER : (uint8_t) rk_warp_of(rk_key_of(in), nwarps);
+    }
+}
 #endif
 
 #if RK_STATEFUL
@@ -879,6 +895,9 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
     __shared__ uint32_t s_missing[3];  // probe of every incoming ring: bit k set if ring k had nothing
     __shared__ uint64_t s_run[3];
     __shared__ uint32_t s_reply_src[RK_MAX_WINDOW];
+#ifdef RK_KEY_OFFSET
+    __shared__ uint8_t s_owner[RK_MAX_WINDOW];  // each slot's warp in a block pass (rk_assign_owners)
+#endif
     __shared__ uint32_t s_replies;
     __shared__ uint32_t s_abort;
     __shared__ uint32_t s_failed;
@@ -1234,14 +1253,15 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
 #if RK_STATEFUL
             // A key's messages always go to the same warp (by hash), which handles them in order;
             // different keys run on different warps at once.
+            rk_assign_owners(req, base, rw, ready, nwarps, s_owner, tid, nthreads);
+            __syncthreads();
             for (uint32_t s = 0; s < ready; s++) {
-                uint32_t* in = req + (base + s) * rw;
-                const int64_t key = rk_key_of(in);
-                if ((in[0] & RK_FLAG_SKIP) || rk_warp_of(key, nwarps) != warp) {
+                if (s_owner[s] != warp) {
                     continue;
                 }
-                rk_handle_message(p, in, resp + s * p.response_words, false, lane, key, state_scratch + warp, poll_ns, seen_ns,
-                                  links, s_failed, s_error_code, s_error_seq);
+                uint32_t* in = req + (base + s) * rw;
+                rk_handle_message(p, in, resp + s * p.response_words, false, lane, rk_key_of(in), state_scratch + warp,
+                                  poll_ns, seen_ns, links, s_failed, s_error_code, s_error_seq);
             }
 #else
             // A kernel that sends to others keeps what it sends in the order it received, per key (as
@@ -1249,10 +1269,16 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
             // or, when its requests have no key, all go to warp 0. (All on warp 0 made the pipeline's
             // first stage its bound under load, H100: 0.43-0.45 M readings/s; by key 0.73-1.04.)
             const bool sends = links != nullptr && p.out_count > 0;
+#ifdef RK_KEY_OFFSET
+            if (sends) {
+                rk_assign_owners(req, base, rw, ready, nwarps, s_owner, tid, nthreads);
+                __syncthreads();
+            }
+#endif
             for (uint32_t s = sends ? 0 : warp; s < ready; s += sends ? 1 : nwarps) {
                 uint32_t* in = req + (base + s) * rw;
 #ifdef RK_KEY_OFFSET
-                const uint32_t owner = sends ? rk_warp_of(rk_key_of(in), nwarps) : warp;
+                const uint32_t owner = sends ? s_owner[s] : warp;
 #else
                 const uint32_t owner = sends ? 0 : warp;
 #endif
