@@ -5,7 +5,9 @@
 // `closed` instead (what would replace the fence if the stopping target changed `closed` the same
 // way); an acquire-release fence and load (too weak for the protocol: for reference); the put alone.
 // Each line: warp 0's p50 cycles from before the put to after the read, and all warps' sends per
-// second over the whole run (1,980 cycles a microsecond on the H100).
+// second over the whole run (1,980 cycles a microsecond on the H100). Then the runtime's send with
+// every warp sending on one link, as the warps of a block pass do when their messages go to the same
+// next stage: one ring, one claim counter in shared memory for all of them.
 //
 //   nvcc -O3 -arch=sm_90 -I ringkernel-core/src/main/resources/io/ringkernel/cuda -o send_ordering send_ordering.cu
 // (scripts/gpu-tests.sh send-ordering runs the binary built by `stage` on the GPU machine.)
@@ -30,11 +32,12 @@ struct Message {
     uint8_t pad[7];
 };
 
-enum Mode { FENCE_SC, RMW_ACQ_REL, FENCE_ACQ_REL, PUT_ONLY, MODES };
+enum Mode { FENCE_SC, RMW_ACQ_REL, FENCE_ACQ_REL, PUT_ONLY, SHARED_LINK, MODES };
 static const char* NAMES[] = {"put, fence.sc.gpu, load of closed (rk_edge_deliver)",
                               "put, atom.acq_rel.gpu.or of closed",
                               "put, fence.acq_rel.gpu, load (too weak; reference)",
-                              "put alone"};
+                              "put alone",
+                              "rk_edge_deliver, every warp on link 0"};
 
 __device__ __forceinline__ long long cycles() {
     long long c;
@@ -61,11 +64,16 @@ __global__ void send_ordering(uint64_t rings, int mode, uint32_t* out, unsigned 
     const long long start = cycles();
     for (uint32_t i = 0; i < CALLS; i++) {
         if (lane == 0) {
-            const rk_edge d = L.out[warp];
+            const uint32_t e = mode == SHARED_LINK ? 0 : warp;
+            const rk_edge d = L.out[e];
             uint64_t seq;
             const long long c0 = cycles();
-            rk_edge_put(&L, warp, d, &m, sizeof(Message), 0, 0, 0, seq);
             uint64_t closed = 0;
+            if (mode == SHARED_LINK) {
+                closed = (uint64_t) rk_edge_deliver(&L, e, d, &m, sizeof(Message), 0, 0, 0);
+            } else {
+                rk_edge_put(&L, e, d, &m, sizeof(Message), 0, 0, 0, seq);
+            }
             if (mode == FENCE_SC) {
                 rk_fence_sc(false);
                 closed = rk_load(d.ring + RK_EDGE_CLOSED);
