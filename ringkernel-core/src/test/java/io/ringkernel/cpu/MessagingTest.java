@@ -153,19 +153,15 @@ class MessagingTest {
 
     @Test
     void tellIsProcessedWithoutAReply() throws Exception {
-        List<Long> seen = java.util.Collections.synchronizedList(new ArrayList<>());
-        RingKernel<Echo, Echo.Reply> k = running(RingKernelDefinition.builder("teller", Echo.class, Echo.Reply.class)
-                .handler((m, ctx) -> {
-                    seen.add(m.id());
-                    return new Echo.Reply(m.id(), 0);
-                }).build());
+        List<Echo> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        RingKernel<Echo, Echo.Reply> k = running(Echo.recording("teller", seen).build());
 
         for (int i = 0; i < 10; i++) {
             assertThat(k.tell(new Echo(i, i))).isTrue();
         }
         k.send(new Echo(99, 0)).join();
 
-        assertThat(seen).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 99L);
+        assertThat(seen).extracting(Echo::id).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 99L);
         assertThat(k.telemetry().responseDepth()).isZero();
     }
 
@@ -202,11 +198,7 @@ class MessagingTest {
     @Test
     void claimAndCommitWriteStraightIntoTheSlot() {
         List<Echo> seen = java.util.Collections.synchronizedList(new ArrayList<>());
-        RingKernel<Echo, Echo.Reply> k = running(RingKernelDefinition.builder("flyweight", Echo.class, Echo.Reply.class)
-                .handler((m, ctx) -> {
-                    seen.add(m);
-                    return new Echo.Reply(m.id(), 0);
-                }).build());
+        RingKernel<Echo, Echo.Reply> k = running(Echo.recording("flyweight", seen).build());
         MessageFlyweight fw = k.newFlyweight();
         LayoutField id = fw.field("id");
         LayoutField value = fw.field("value");
@@ -230,11 +222,7 @@ class MessagingTest {
     @Test
     void aClaimedRunIsPublishedInOrderByOneCommitEachMessageStartingFromZero() {
         List<Echo> seen = java.util.Collections.synchronizedList(new ArrayList<>());
-        RingKernel<Echo, Echo.Reply> k = running(RingKernelDefinition.builder("run", Echo.class, Echo.Reply.class)
-                .handler((m, ctx) -> {
-                    seen.add(m);
-                    return new Echo.Reply(m.id(), 0);
-                }).build());
+        RingKernel<Echo, Echo.Reply> k = running(Echo.recording("run", seen).build());
         MessageFlyweight fw = k.newFlyweight();
         LayoutField id = fw.field("id");
         LayoutField value = fw.field("value");
@@ -255,13 +243,8 @@ class MessagingTest {
 
     @Test
     void aRunClaimTakesWhatTheRingHasRoomForAndAnAbortedRunIsSkippedWhole() {
-        List<Long> seen = java.util.Collections.synchronizedList(new ArrayList<>());
-        RingKernel<Echo, Echo.Reply> k = backend.createKernel(RingKernelDefinition.builder("room", Echo.class, Echo.Reply.class)
-                .capacity(8)
-                .handler((m, ctx) -> {
-                    seen.add(m.id());
-                    return new Echo.Reply(m.id(), 0);
-                }).build());
+        List<Echo> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        RingKernel<Echo, Echo.Reply> k = backend.createKernel(Echo.recording("room", seen).capacity(8).build());
         k.launch();
         for (int i = 0; i < 6; i++) {
             k.tell(new Echo(i, 0));
@@ -274,7 +257,7 @@ class MessagingTest {
         k.activate();
         k.send(new Echo(6, 0)).join();
 
-        assertThat(seen).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
+        assertThat(seen).extracting(Echo::id).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
     }
 
     /** A message of 16 KiB, the largest a layout inlines. */
@@ -378,12 +361,8 @@ class MessagingTest {
 
     @Test
     void aSlotClaimedBeforeARelaunchCannotBeCommittedIntoTheNewLaunchsRing() {
-        List<Long> seen = java.util.Collections.synchronizedList(new ArrayList<>());
-        RingKernel<Echo, Echo.Reply> k = running(RingKernelDefinition.builder("relaunched", Echo.class, Echo.Reply.class)
-                .handler((m, ctx) -> {
-                    seen.add(m.id());
-                    return new Echo.Reply(m.id(), 0);
-                }).build());
+        List<Echo> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        RingKernel<Echo, Echo.Reply> k = running(Echo.recording("relaunched", seen).build());
         MessageFlyweight fw = k.newFlyweight();
         k.send(new Echo(1, 0)).join();
         assertThat(k.claim(fw)).isTrue();
@@ -403,7 +382,7 @@ class MessagingTest {
         fw.putLong(fw.field("id"), 3);
         k.commit(fw);
         assertThat(k.send(new Echo(4, 0)).join().id()).isEqualTo(4);
-        assertThat(seen).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(seen).extracting(Echo::id).containsExactly(1L, 2L, 3L, 4L);
     }
 
     public record Reading(@Key long sensor, long sequence, double value) {
