@@ -172,6 +172,31 @@ public class ThroughputBenchmark {
         final long[] words = new long[8];
     }
 
+    /**
+     * The baseline Disruptor, not started: 4096 events, multi-producer, {@code handler} on a
+     * busy-spinning daemon consumer thread, as ringkernel's kernels busy-spin.
+     */
+    static Disruptor<Event> disruptor(EventHandler<Event> handler) {
+        Disruptor<Event> disruptor = new Disruptor<>(Event::new, 4096, r -> {
+            Thread t = new Thread(r, "disruptor-consumer");
+            t.setDaemon(true);
+            return t;
+        }, ProducerType.MULTI, new BusySpinWaitStrategy());
+        disruptor.handleEventsWith(handler);
+        return disruptor;
+    }
+
+    /** Publishes {@code payloads} as one batch, each copied into its event; returns the last sequence. */
+    static long publishBatch(RingBuffer<Event> ring, Payload[] payloads) {
+        long hi = ring.next(payloads.length);
+        long lo = hi - (payloads.length - 1);
+        for (long seq = lo; seq <= hi; seq++) {
+            System.arraycopy(payloads[(int) (seq - lo)].words(), 0, ring.get(seq).words, 0, 8);
+        }
+        ring.publish(lo, hi);
+        return hi;
+    }
+
     @State(Scope.Benchmark)
     public static class DisruptorState {
 
@@ -185,13 +210,7 @@ public class ThroughputBenchmark {
             for (int i = 0; i < BATCH; i++) {
                 payloads[i] = Payload.of(i);
             }
-            disruptor = new Disruptor<>(Event::new, 4096, r -> {
-                Thread t = new Thread(r, "disruptor-consumer");
-                t.setDaemon(true);
-                return t;
-            }, ProducerType.MULTI, new BusySpinWaitStrategy());
-            EventHandler<Event> handler = (event, sequence, endOfBatch) -> sink += event.words[7];
-            disruptor.handleEventsWith(handler);
+            disruptor = disruptor((event, sequence, endOfBatch) -> sink += event.words[7]);
             ring = disruptor.start();
         }
 
@@ -295,13 +314,6 @@ public class ThroughputBenchmark {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public void disruptorBatchPublish(DisruptorState s) {
-        RingBuffer<Event> ring = s.ring;
-        long hi = ring.next(BATCH);
-        long lo = hi - (BATCH - 1);
-        for (long seq = lo; seq <= hi; seq++) {
-            long[] src = s.payloads[(int) (seq - lo)].words();
-            System.arraycopy(src, 0, ring.get(seq).words, 0, 8);
-        }
-        ring.publish(lo, hi);
+        publishBatch(s.ring, s.payloads);
     }
 }

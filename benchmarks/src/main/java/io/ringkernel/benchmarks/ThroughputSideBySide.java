@@ -8,15 +8,13 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.concurrent.BusySpinIdleStrategy;
 
-import com.lmax.disruptor.BusySpinWaitStrategy;
-import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.Disruptor;
-import com.lmax.disruptor.dsl.ProducerType;
 
 import io.ringkernel.MessageFlyweight;
 import io.ringkernel.RingKernel;
 import io.ringkernel.RingKernelDefinition;
+import io.ringkernel.benchmarks.ThroughputBenchmark.Event;
 import io.ringkernel.cpu.CpuBackend;
 import io.ringkernel.layout.LayoutField;
 import io.ringkernel.layout.MessageLayout;
@@ -81,30 +79,16 @@ public final class ThroughputSideBySide {
         }
     }
 
-    /** Disruptor event: the 64 bytes are copied in, as the ring copies them into a slot. */
-    private static final class Event {
-        final long[] words = new long[8];
-    }
-
+    /** A fresh Disruptor per block (ThroughputBenchmark's), halted after: its consumer busy-spins. */
     private static double disruptor(List<Payload> batch) {
         long[] sink = new long[1];
-        Disruptor<Event> disruptor = new Disruptor<>(Event::new, 4096, r -> {
-            Thread t = new Thread(r, "disruptor-consumer");
-            t.setDaemon(true);
-            return t;
-        }, ProducerType.MULTI, new BusySpinWaitStrategy());
-        EventHandler<Event> handler = (event, sequence, endOfBatch) -> sink[0] += event.words[7];
-        disruptor.handleEventsWith(handler);
+        Payload[] payloads = batch.toArray(new Payload[0]);
+        Disruptor<Event> disruptor = ThroughputBenchmark.disruptor((event, sequence, endOfBatch) -> sink[0] += event.words[7]);
         RingBuffer<Event> ring = disruptor.start();
         long start = System.nanoTime();
         long hi = -1;
         for (int sent = 0; sent < MESSAGES; sent += BATCH) {
-            hi = ring.next(BATCH);
-            long lo = hi - (BATCH - 1);
-            for (long seq = lo; seq <= hi; seq++) {
-                System.arraycopy(batch.get((int) (seq - lo)).words(), 0, ring.get(seq).words, 0, 8);
-            }
-            ring.publish(lo, hi);
+            hi = ThroughputBenchmark.publishBatch(ring, payloads);
         }
         while (ring.getMinimumGatingSequence() < hi) {
             Thread.onSpinWait();
