@@ -122,6 +122,25 @@ __device__ __forceinline__ uint32_t rk_warp_of(int64_t key, uint32_t nwarps) {
 #define RK_NO_OWNER 0xFFu
 
 /**
+ * The warp: handle(s) for each of the first `ready` slots whose owner (rk_assign_owners) is `warp`,
+ * in slot order. The warp reads 32 owners at once and votes, where testing the slots one by one
+ * took 650-900 of the 3,500-4,600 cycles a reading cost the pipeline's first stage under load
+ * (H100, docs/performance.md).
+ */
+template <typename Handle>
+__device__ __forceinline__ void rk_for_own_slots(const uint8_t* owner, uint32_t ready, uint32_t warp, uint32_t lane,
+                                                 Handle&& handle) {
+    for (uint32_t s0 = 0; s0 < ready; s0 += 32) {
+        uint32_t mine = __ballot_sync(0xffffffffu, s0 + lane < ready && owner[s0 + lane] == warp);
+        while (mine != 0) {
+            const uint32_t bit = __ffs(mine) - 1;
+            mine &= mine - 1;
+            handle(s0 + bit);
+        }
+    }
+}
+
+/**
  * The block, a thread a slot: which warp handles each of the `ready` slots from `base` (rk_warp_of
  * its key), RK_NO_OWNER for a skipped one. Each warp then finds its slots with one load from shared
  * memory each, where every warp hashing every slot's key cost the pipeline's first stage about 10 of
@@ -270,16 +289,21 @@ __device__ __forceinline__ void rk_clear_reply(const rk_params& p, uint32_t* out
 }
 
 /**
- * The group's result for one message, on every lane: the first non-zero return of its lanes, else
- * the error of a failed rk_forward; `forwarded` tells whether an rk_forward handed it on.
+ * The group's result for one message, for lane 0, which finishes it: the first non-zero return of
+ * its lanes, else the error of a failed rk_forward (thread 0's). One vote, and a lane's code crosses
+ * the warp only when a lane other than 0 failed: a handler whose lanes return at different times
+ * (`if (ctx->thread != 0) return 0;`) leaves the warp split, and each warp-wide operation after it
+ * then waits on the split's slow path (a barrier, a vote and three shuffles here took ~770 of the
+ * 3,500-4,600 cycles a reading cost the pipeline's first stage under load, H100, docs/performance.md).
  */
-__device__ __forceinline__ int rk_group_code(int rc, const rk_context& ctx, uint32_t& forwarded) {
+__device__ __forceinline__ int rk_group_code(int rc, const rk_context& ctx) {
     const uint32_t bad = __ballot_sync(0xffffffffu, rc != 0);
-    int code = __shfl_sync(0xffffffffu, rc, bad ? __ffs(bad) - 1 : 0);
-    forwarded = __shfl_sync(0xffffffffu, ctx.forwarded, 0);
-    const uint32_t forward_error = __shfl_sync(0xffffffffu, ctx.forward_error, 0);
-    if (code == 0 && forward_error != 0 && !forwarded) {
-        code = (int) forward_error;
+    int code = rc;
+    if (bad & ~1u) {
+        code = __shfl_sync(0xffffffffu, rc, __ffs(bad) - 1);
+    }
+    if (code == 0 && ctx.forward_error != 0 && !ctx.forwarded) {
+        code = (int) ctx.forward_error;
     }
     return code;
 }
@@ -335,16 +359,19 @@ __device__ __forceinline__ void rk_handle_message(const rk_params& p, uint32_t* 
     rk_context ctx = {correlation, 0, lane, 32, poll_ns, seen_ns, links, in[3], (flags & RK_FLAG_REPLY) ? 1u : 0u, 0u, 0u};
     const int rc = rk_handle(reinterpret_cast<const RK_REQUEST*>(in + 4), reinterpret_cast<RK_RESPONSE*>(out + 4), &ctx);
 #endif
-    __syncwarp();
-    uint32_t forwarded;
-    const int code = rk_group_code(rc, ctx, forwarded);
+#if RK_STATEFUL
+    __syncwarp();  // the handler's lanes' writes to *scratch, before lane 0 copies it into the table
+#endif
+    // (The handler writes *out after its header, which only lane 0 writes below; the barrier at the
+    // end orders both before anyone reads the reply.)
+    const int code = rk_group_code(rc, ctx);
     if (lane == 0) {
 #if RK_STATEFUL
         if (code == 0) {
             entry->state = *scratch;
         }
 #endif
-        rk_finish_message(in, out, flags, code, forwarded, correlation, failed, error_code, error_seq);
+        rk_finish_message(in, out, flags, code, ctx.forwarded, correlation, failed, error_code, error_seq);
     }
     __syncwarp();
 }
@@ -1269,24 +1296,23 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
             // or, when its requests have no key, all go to warp 0. (All on warp 0 made the pipeline's
             // first stage its bound under load, H100: 0.43-0.45 M readings/s; by key 0.73-1.04.)
             const bool sends = links != nullptr && p.out_count > 0;
+            auto handle = [&](uint32_t s) {
+                rk_handle_message(p, req + (base + s) * rw, resp + s * p.response_words, false, lane, poll_ns, seen_ns,
+                                  links, s_failed, s_error_code, s_error_seq);
+            };
 #ifdef RK_KEY_OFFSET
             if (sends) {
                 rk_assign_owners(req, base, rw, ready, nwarps, s_owner, tid, nthreads);
                 __syncthreads();
-            }
+                rk_for_own_slots(s_owner, ready, warp, lane, handle);
+            } else
 #endif
-            for (uint32_t s = sends ? 0 : warp; s < ready; s += sends ? 1 : nwarps) {
-                uint32_t* in = req + (base + s) * rw;
-#ifdef RK_KEY_OFFSET
-                const uint32_t owner = sends ? s_owner[s] : warp;
-#else
-                const uint32_t owner = sends ? 0 : warp;
-#endif
-                if ((in[0] & RK_FLAG_SKIP) || owner != warp) {
-                    continue;
+            if (!sends || warp == 0) {
+                for (uint32_t s = sends ? 0 : warp; s < ready; s += sends ? 1 : nwarps) {
+                    if (!(req[(base + s) * rw] & RK_FLAG_SKIP)) {
+                        handle(s);
+                    }
                 }
-                rk_handle_message(p, in, resp + s * p.response_words, false, lane, poll_ns, seen_ns, links, s_failed,
-                                  s_error_code, s_error_seq);
             }
 #endif
         }
