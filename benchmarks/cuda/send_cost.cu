@@ -71,6 +71,7 @@ __global__ void send_cost(uint64_t ring0, uint64_t ring1, uint64_t ring2, int mo
         for (uint32_t e = 0; e < 3; e++) {
             L.out[e] = {rings[e], RING_LOG2, SLOT_WORDS, RK_POLICY_BLOCK, RK_EDGE_FORWARDABLE, 1000000000ull};
             L.next[e] = 0;
+            L.fenced[e] = 0;
             L.limit[e] = 0;
             L.sent[e] = L.dropped[e] = L.rejected[e] = 0;
         }

@@ -53,6 +53,7 @@ __global__ void send_ordering(uint64_t rings, int mode, uint32_t* out, unsigned 
         for (uint32_t e = 0; e < MAX_WARPS; e++) {
             L.out[e] = {rings + (uint64_t) e * RING_BYTES, RING_LOG2, SLOT_WORDS, RK_POLICY_BLOCK, 0, 1000000000ull};
             L.next[e] = 0;
+            L.fenced[e] = 0;
             L.limit[e] = 0;
             L.sent[e] = L.dropped[e] = L.rejected[e] = 0;
         }

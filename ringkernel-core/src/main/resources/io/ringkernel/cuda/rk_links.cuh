@@ -61,6 +61,7 @@ static_assert(sizeof(rk_edge) == 32, "rk_edge must match LaunchParams.EDGE_BYTES
 struct rk_links {
     rk_edge out[RK_MAX_OUT];
     unsigned long long next[RK_MAX_OUT];     // next sequence to claim
+    unsigned long long fenced[RK_MAX_OUT];   // sends past their fence, in claim order: the next to mark (rk_edge_confirm)
     unsigned long long limit[RK_MAX_OUT];    // consumer index + capacity, as last read
     unsigned long long sent[RK_MAX_OUT];     // delivered
     unsigned long long dropped[RK_MAX_OUT];  // DROP_NEWEST with a full ring
@@ -227,6 +228,20 @@ __device__ int rk_edge_put(rk_links* L, uint32_t e, const rk_edge& d, const void
  * Returns RK_SENT or RK_ERROR_TARGET_STOPPED, counted.
  */
 __device__ int rk_edge_confirm(rk_links* L, uint32_t e, const rk_edge& d, uint64_t seq, uint32_t flags) {
+    // A send reads `closed` only once every earlier claim's send on the link is past its fence. Two
+    // warps of the block may send on one link, and a stopping target's drain ends at its first
+    // incomplete slot: had the send of slot n + 1 read 0 while slot n was still unwritten, the drain
+    // could end at n and never take n + 1, which was reported sent. In turn, a send that reads 0 has
+    // every earlier slot's fence before the target's fence, so the drain after it sees all of those
+    // slots. What this waits for is the earlier sends' fences (or a topic publish's puts to its other
+    // subscribers), not their reads of `closed`: a warp alone on the link never waits. (A volatile
+    // spin and a block-scope fence, both as acquire and as release: an acquire load made the
+    // pipeline's aggregate stage, which publishes to two subscribers, spill registers.)
+    volatile unsigned long long* turn = &L->fenced[e];
+    while (*turn != seq) {
+    }
+    __threadfence_block();
+    *turn = seq + 1;
     const uint64_t closed = rk_load(d.ring + RK_EDGE_CLOSED);
     if (closed != 0) {
         // `final` is (closed << 40) | (consumer index + 1), written once that close's drain ended. A
