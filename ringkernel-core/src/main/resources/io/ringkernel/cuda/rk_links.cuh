@@ -61,7 +61,7 @@ static_assert(sizeof(rk_edge) == 32, "rk_edge must match LaunchParams.EDGE_BYTES
 struct rk_links {
     rk_edge out[RK_MAX_OUT];
     unsigned long long next[RK_MAX_OUT];     // next sequence to claim
-    unsigned long long fenced[RK_MAX_OUT];   // sends past their fence, in claim order: the next to mark (rk_edge_confirm)
+    unsigned long long fenced[RK_MAX_OUT];   // sends past their fence, in claim order: the turn word of rk_edge_confirm
     unsigned long long limit[RK_MAX_OUT];    // consumer index + capacity, as last read
     unsigned long long sent[RK_MAX_OUT];     // delivered
     unsigned long long dropped[RK_MAX_OUT];  // DROP_NEWEST with a full ring
@@ -223,8 +223,9 @@ __device__ int rk_edge_put(rk_links* L, uint32_t e, const rk_edge& d, const void
 
 /**
  * Second half of a send (the thread that put it), after a sequentially consistent fence that follows
- * the slot's stores: reads link e's `closed` and, if its target stopped, whether its last drain
- * took the slot at `seq`; if not, turns the slot into a skipped one (`flags` are its header's).
+ * the slot's stores (and orders them before this call's mark of its turn): reads link e's `closed`
+ * and, if its target stopped, whether its last drain took the slot at `seq`; if not, turns the slot
+ * into a skipped one (`flags` are its header's).
  * Returns RK_SENT or RK_ERROR_TARGET_STOPPED, counted.
  */
 __device__ int rk_edge_confirm(rk_links* L, uint32_t e, const rk_edge& d, uint64_t seq, uint32_t flags) {
@@ -234,15 +235,30 @@ __device__ int rk_edge_confirm(rk_links* L, uint32_t e, const rk_edge& d, uint64
     // could end at n and never take n + 1, which was reported sent. In turn, a send that reads 0 has
     // every earlier slot's fence before the target's fence, so the drain after it sees all of those
     // slots. What this waits for is the earlier sends' fences (or a topic publish's puts to its other
-    // subscribers), not their reads of `closed`: a warp alone on the link never waits. (A volatile
-    // spin and a block-scope fence, both as acquire and as release: an acquire load made the
-    // pipeline's aggregate stage, which publishes to two subscribers, spill registers.)
+    // subscribers), not their reads of `closed`. The turn word is (next sequence << 16) | the thread
+    // that marked it + 1. When this thread marked the turn before this one (a warp alone on the link:
+    // every sprint), its own order is enough: `closed` is read at once, beside the turn word, and the
+    // send costs what it did without turns. Otherwise it waits for the turn and a block-scope barrier
+    // (acquire), marks the next turn and reads `closed` again: the mark before that read, so that the
+    // next sender waits for no read of this one. The mark is a release through the fence before this
+    // call and that barrier. (A
+    // volatile spin: an acquire load there made the pipeline's aggregate stage, which publishes to two
+    // subscribers, spill registers.)
     volatile unsigned long long* turn = &L->fenced[e];
-    while (*turn != seq) {
+    const unsigned long long mine = (unsigned long long) seq << 16 | (threadIdx.x + 1);
+    uint64_t closed = rk_load(d.ring + RK_EDGE_CLOSED);
+    unsigned long long t = *turn;
+    const bool own = t == mine;
+    if (!own) {
+        while ((t >> 16) != seq) {
+            t = *turn;
+        }
+        __threadfence_block();
     }
-    __threadfence_block();
-    *turn = seq + 1;
-    const uint64_t closed = rk_load(d.ring + RK_EDGE_CLOSED);
+    *turn = mine + (1ull << 16);
+    if (!own) {
+        closed = rk_load(d.ring + RK_EDGE_CLOSED);
+    }
     if (closed != 0) {
         // `final` is (closed << 40) | (consumer index + 1), written once that close's drain ended. A
         // consumer index past `seq` means the target took the slot: delivered, whatever comes after.

@@ -1068,7 +1068,7 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
                 s_links.dropped[e] = rk_load(p.link_stats + (4 * e + 1) * 8);
                 s_links.rejected[e] = rk_load(p.link_stats + (4 * e + 2) * 8);
                 s_links.next[e] = rk_load(p.link_stats + (4 * e + 3) * 8);
-                s_links.fenced[e] = s_links.next[e];
+                s_links.fenced[e] = s_links.next[e] << 16;
                 s_links.limit[e] = 0;
             }
             for (uint32_t t = 0; t < RK_MAX_TOPICS; t++) {
