@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the CPU JMH benchmarks (ringkernel and its JCTools/Disruptor baselines in one run), the round
 # trip and the one-way throughput side by side with their baselines in one JVM, the ring alone beside
-# them (its floor), and the allocation profile of the claim/commit paths. Results go to OUT_DIR (default target/bench).
+# them (its floor), and the allocation profile of the claim/commit paths. Results go to OUT_DIR
+# (default target/bench).
 #   scripts/run-cpu-benchmarks.sh [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -92,7 +92,8 @@ public final class BareRingSideBySide {
                 other.join();
                 running = true;
                 System.out.printf("block %d: round trip p50: JCTools ping-pong %d ns, bare ring %d ns (%.2fx), "
-                        + "send().join() %d ns (%.2fx); one-way: Disruptor %.1f M msg/s, bare ring %.1f M msg/s (%.2fx)%n",
+                        + "send().join() %d ns (%.2fx); one-way: Disruptor %.1f M msg/s, "
+                        + "bare ring %.1f M msg/s (%.2fx)%n",
                         b, pingPong, ring, (double) ring / pingPong, send, (double) send / pingPong, disruptor, oneWay,
                         oneWay / disruptor);
             }
@@ -102,8 +103,8 @@ public final class BareRingSideBySide {
         }
     }
 
-    private static long queuePingPong(SpscArrayQueue<Payload> requests, SpscArrayQueue<Payload> replies, Payload payload)
-            throws InterruptedException {
+    private static long queuePingPong(SpscArrayQueue<Payload> requests, SpscArrayQueue<Payload> replies,
+            Payload payload) throws InterruptedException {
         long[] nanos = new long[ROUND_TRIPS];
         peer = Peer.QUEUE_ECHO;
         Thread.sleep(5);
@@ -142,8 +143,8 @@ public final class BareRingSideBySide {
                 replies.releaseConsumed(seq + 1);
             }
             nanos[i] = System.nanoTime() - start;
-            if (MessageRing.correlationOf(reply) != seq || reply.getLong(4 * MessageRing.HEADER_CHUNKS + PAYLOAD_BYTES - 8)
-                    != expected) {
+            long lastWord = reply.getLong(4 * MessageRing.HEADER_CHUNKS + PAYLOAD_BYTES - 8);
+            if (MessageRing.correlationOf(reply) != seq || lastWord != expected) {
                 throw new IllegalStateException("wrong reply to " + seq);
             }
         }
@@ -171,7 +172,8 @@ public final class BareRingSideBySide {
         long[] sink = new long[1];
         Payload[] payloads = new Payload[BATCH];
         Arrays.fill(payloads, payload);
-        Disruptor<Event> disruptor = ThroughputBenchmark.disruptor((event, sequence, endOfBatch) -> sink[0] += event.words[7]);
+        Disruptor<Event> disruptor = ThroughputBenchmark.disruptor(
+                (event, sequence, endOfBatch) -> sink[0] += event.words[7]);
         RingBuffer<Event> ring = disruptor.start();
         long start = System.nanoTime();
         long hi = -1;

@@ -13,8 +13,9 @@
 // drain), 256 the slots. Numbering the close keeps a sender from reading an earlier launch's final.
 //
 // Closing without losing a message: the sender writes the slot, fences (sequentially consistent)
-// and reads `closed`; the target stores `closed`, fences, and drains until empty before storing
-// `final`. If the sender read 0, the target's last drain saw the slot. If it read 1 it waits until
+// and, once every earlier claim on the link is past its fence (rk_edge_confirm), reads `closed`; the
+// target stores `closed`, fences, and drains until empty before storing `final`. If the sender read
+// 0, the target's last drain saw the slot (and every earlier one). If it read 1 it waits until
 // the target's consumer index passes the slot (delivered) or `final` comes and, if the slot is at or
 // past it, turns the slot into a skipped one and reports RK_ERROR_TARGET_STOPPED. A topic's publish
 // writes the slots of several subscribers before one fence and then reads each one's `closed`
@@ -61,7 +62,7 @@ static_assert(sizeof(rk_edge) == 32, "rk_edge must match LaunchParams.EDGE_BYTES
 struct rk_links {
     rk_edge out[RK_MAX_OUT];
     unsigned long long next[RK_MAX_OUT];     // next sequence to claim
-    unsigned long long fenced[RK_MAX_OUT];   // sends past their fence, in claim order: the turn word of rk_edge_confirm
+    unsigned long long fenced[RK_MAX_OUT];   // rk_edge_confirm's turn word
     unsigned long long limit[RK_MAX_OUT];    // consumer index + capacity, as last read
     unsigned long long sent[RK_MAX_OUT];     // delivered
     unsigned long long dropped[RK_MAX_OUT];  // DROP_NEWEST with a full ring
@@ -235,15 +236,14 @@ __device__ int rk_edge_confirm(rk_links* L, uint32_t e, const rk_edge& d, uint64
     // could end at n and never take n + 1, which was reported sent. In turn, a send that reads 0 has
     // every earlier slot's fence before the target's fence, so the drain after it sees all of those
     // slots. What this waits for is the earlier sends' fences (or a topic publish's puts to its other
-    // subscribers), not their reads of `closed`. The turn word is (next sequence << 16) | the thread
-    // that marked it + 1. When this thread marked the turn before this one (a warp alone on the link:
-    // every sprint), its own order is enough: `closed` is read at once, beside the turn word, and the
-    // send costs what it did without turns. Otherwise it waits for the turn and a block-scope barrier
-    // (acquire), marks the next turn and reads `closed` again: the mark before that read, so that the
-    // next sender waits for no read of this one. The mark is a release through the fence before this
-    // call and that barrier. (A
-    // volatile spin: an acquire load there made the pipeline's aggregate stage, which publishes to two
-    // subscribers, spill registers.)
+    // subscribers), not their reads of `closed`. The turn word is (next sequence << 16) | (the thread
+    // that marked it + 1). A thread that marked the last turn itself (a warp alone on the link: every
+    // sprint) needs nothing more than its own order: `closed` is read at once, beside the turn word,
+    // and the send costs what it did before turns. Another waits for the turn, then a block-scope
+    // barrier (acquire), marks the next turn and reads `closed` again, the mark first so that the next
+    // sender waits for no read of this one. The mark is a release through the fence before this call
+    // (and that barrier). The spin is volatile: an acquire load there made the pipeline's aggregate
+    // stage, which publishes to two subscribers, spill registers.
     volatile unsigned long long* turn = &L->fenced[e];
     const unsigned long long mine = (unsigned long long) seq << 16 | (threadIdx.x + 1);
     uint64_t closed = rk_load(d.ring + RK_EDGE_CLOSED);
