@@ -2,16 +2,12 @@ package io.ringkernel.benchmarks;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Arrays;
+import java.util.Collections;
 import java.util.concurrent.locks.LockSupport;
 
 import org.jctools.queues.SpscArrayQueue;
 
-import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.dsl.Disruptor;
-
 import io.ringkernel.RingKernel;
-import io.ringkernel.benchmarks.ThroughputBenchmark.Event;
 import io.ringkernel.cpu.CpuBackend;
 import io.ringkernel.memory.MemoryRegion;
 import io.ringkernel.memory.NativeMemory;
@@ -85,8 +81,8 @@ public final class BareRingSideBySide {
 
                 long pingPong = queuePingPong(queueRequests, queueReplies, payload);
                 long ring = ringPingPong(requests, replies, payloadBytes);
-                long send = sendJoin(kernel, payload);
-                double disruptor = disruptor(payload);
+                long send = RoundTripSideBySide.sendJoinP50(kernel, payload);
+                double disruptor = ThroughputSideBySide.disruptor(Collections.nCopies(BATCH, payload));
                 double oneWay = ringOneWay(requests, payloadBytes);
                 running = false;
                 other.join();
@@ -105,21 +101,11 @@ public final class BareRingSideBySide {
 
     private static long queuePingPong(SpscArrayQueue<Payload> requests, SpscArrayQueue<Payload> replies,
             Payload payload) throws InterruptedException {
-        long[] nanos = new long[ROUND_TRIPS];
         peer = Peer.QUEUE_ECHO;
         Thread.sleep(5);
-        for (int i = 0; i < ROUND_TRIPS; i++) {
-            long start = System.nanoTime();
-            while (!requests.relaxedOffer(payload)) {
-                Thread.onSpinWait();
-            }
-            while (replies.relaxedPoll() == null) {
-                Thread.onSpinWait();
-            }
-            nanos[i] = System.nanoTime() - start;
-        }
+        long p50 = RoundTripSideBySide.pingPongP50(requests, replies, payload);
         peer = Peer.PARKED;
-        return median(nanos);
+        return p50;
     }
 
     private static long ringPingPong(MessageRing requests, MessageRing replies, ByteBuffer payloadBytes)
@@ -149,43 +135,7 @@ public final class BareRingSideBySide {
             }
         }
         peer = Peer.PARKED;
-        return median(nanos);
-    }
-
-    private static long sendJoin(RingKernel<Payload, Payload> kernel, Payload payload) throws InterruptedException {
-        long[] nanos = new long[ROUND_TRIPS];
-        kernel.activate();
-        Thread.sleep(5);
-        for (int i = 0; i < ROUND_TRIPS; i++) {
-            long start = System.nanoTime();
-            Payload reply = kernel.send(payload).join();
-            nanos[i] = System.nanoTime() - start;
-            if (reply.words()[7] != payload.words()[7]) {
-                throw new IllegalStateException("wrong reply " + Arrays.toString(reply.words()));
-            }
-        }
-        kernel.deactivate();
-        return median(nanos);
-    }
-
-    private static double disruptor(Payload payload) {
-        long[] sink = new long[1];
-        Payload[] payloads = new Payload[BATCH];
-        Arrays.fill(payloads, payload);
-        Disruptor<Event> disruptor = ThroughputBenchmark.disruptor(
-                (event, sequence, endOfBatch) -> sink[0] += event.words[7]);
-        RingBuffer<Event> ring = disruptor.start();
-        long start = System.nanoTime();
-        long hi = -1;
-        for (int sent = 0; sent < MESSAGES; sent += BATCH) {
-            hi = ThroughputBenchmark.publishBatch(ring, payloads);
-        }
-        while (ring.getMinimumGatingSequence() < hi) {
-            Thread.onSpinWait();
-        }
-        long nanos = System.nanoTime() - start;
-        disruptor.halt();
-        return MESSAGES * 1e3 / nanos;
+        return RoundTripSideBySide.median(nanos);
     }
 
     /** The ring's one-way run: continues the request ring's sequence after the ping-pong's. */
@@ -256,11 +206,5 @@ public final class BareRingSideBySide {
                 }
             }
         }
-    }
-
-    private static long median(long[] nanos) {
-        long[] sorted = nanos.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
     }
 }

@@ -39,43 +39,60 @@ public final class RoundTripSideBySide {
         echo.setDaemon(true);
         echo.start();
         Payload payload = Payload.of(1);
-        long[] nanos = new long[ROUND_TRIPS];
         try (CpuBackend backend = new CpuBackend()) {
             RingKernel<Payload, Payload> kernel = backend.createKernel(Payload.echo("side-by-side", 1024));
             kernel.launch();
             for (int b = 0; b < blocks; b++) {
                 echoing = true;
                 Thread.sleep(5);
-                for (int i = 0; i < ROUND_TRIPS; i++) {
-                    long start = System.nanoTime();
-                    while (!requests.relaxedOffer(payload)) {
-                        Thread.onSpinWait();
-                    }
-                    while (replies.relaxedPoll() == null) {
-                        Thread.onSpinWait();
-                    }
-                    nanos[i] = System.nanoTime() - start;
-                }
+                long pingPong = pingPongP50(requests, replies, payload);
                 echoing = false;
-                long pingPong = median(nanos);
-                kernel.activate();
-                Thread.sleep(5);
-                for (int i = 0; i < ROUND_TRIPS; i++) {
-                    long start = System.nanoTime();
-                    Payload reply = kernel.send(payload).join();
-                    nanos[i] = System.nanoTime() - start;
-                    if (reply.words()[7] != payload.words()[7]) {
-                        throw new IllegalStateException("wrong reply " + Arrays.toString(reply.words()));
-                    }
-                }
-                kernel.deactivate();
-                long ringKernel = median(nanos);
+                long ringKernel = sendJoinP50(kernel, payload);
                 System.out.printf("block %d: JCTools ping-pong p50 %d ns, ringkernel send().join() p50 %d ns, ratio %.2f%n",
                         b, pingPong, ringKernel, (double) ringKernel / pingPong);
             }
         } finally {
             running = false;
         }
+    }
+
+    /**
+     * A block of {@value #ROUND_TRIPS} ping-pong round trips of {@code payload} through {@code requests} and
+     * {@code replies}, whose other side some thread echoes, each timed: the p50 in ns.
+     */
+    static long pingPongP50(SpscArrayQueue<Payload> requests, SpscArrayQueue<Payload> replies, Payload payload) {
+        long[] nanos = new long[ROUND_TRIPS];
+        for (int i = 0; i < ROUND_TRIPS; i++) {
+            long start = System.nanoTime();
+            while (!requests.relaxedOffer(payload)) {
+                Thread.onSpinWait();
+            }
+            while (replies.relaxedPoll() == null) {
+                Thread.onSpinWait();
+            }
+            nanos[i] = System.nanoTime() - start;
+        }
+        return median(nanos);
+    }
+
+    /**
+     * A block of {@value #ROUND_TRIPS} {@code send().join()} of {@code payload}, each timed and its reply
+     * checked, with {@code kernel} activated for the block and deactivated after: the p50 in ns.
+     */
+    static long sendJoinP50(RingKernel<Payload, Payload> kernel, Payload payload) throws InterruptedException {
+        long[] nanos = new long[ROUND_TRIPS];
+        kernel.activate();
+        Thread.sleep(5);
+        for (int i = 0; i < ROUND_TRIPS; i++) {
+            long start = System.nanoTime();
+            Payload reply = kernel.send(payload).join();
+            nanos[i] = System.nanoTime() - start;
+            if (reply.words()[7] != payload.words()[7]) {
+                throw new IllegalStateException("wrong reply " + Arrays.toString(reply.words()));
+            }
+        }
+        kernel.deactivate();
+        return median(nanos);
     }
 
     /** The ping-pong's other side, as in {@link RoundTripBenchmark}, parked between the ping-pong's blocks. */
@@ -89,7 +106,7 @@ public final class RoundTripSideBySide {
         }
     }
 
-    private static long median(long[] nanos) {
+    static long median(long[] nanos) {
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
         return sorted[sorted.length / 2];

@@ -79,8 +79,11 @@ public final class ThroughputSideBySide {
         }
     }
 
-    /** A fresh Disruptor per block (ThroughputBenchmark's), halted after: its consumer busy-spins. */
-    private static double disruptor(List<Payload> batch) {
+    /**
+     * {@value #MESSAGES} messages through a fresh Disruptor (ThroughputBenchmark's), {@code batch} published
+     * as one batch again and again, halted after (its consumer busy-spins): M msg/s.
+     */
+    static double disruptor(List<Payload> batch) {
         long[] sink = new long[1];
         Payload[] payloads = batch.toArray(new Payload[0]);
         Disruptor<Event> disruptor = ThroughputBenchmark.disruptor((event, sequence, endOfBatch) -> sink[0] += event.words[7]);
