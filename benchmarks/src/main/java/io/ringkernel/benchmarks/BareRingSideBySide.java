@@ -198,8 +198,11 @@ public final class BareRingSideBySide {
                                 consumed = end;
                             }
                         } else {
-                            requests.releaseConsumed(end);
-                            consumed = end;
+                            // Caught up: hand back what it took, once, not again at every empty poll.
+                            if (consumed != end) {
+                                requests.releaseConsumed(end);
+                                consumed = end;
+                            }
                             Thread.onSpinWait();
                         }
                     }
