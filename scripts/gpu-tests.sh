@@ -11,6 +11,7 @@
 #   scripts/gpu-tests.sh hop-anatomy [OUT]      # there: benchmarks/cuda/hop_anatomy.cu, likewise
 #   scripts/gpu-tests.sh send-cost [OUT]        # there: benchmarks/cuda/send_cost.cu, likewise
 #   scripts/gpu-tests.sh send-ordering [OUT]    # there: benchmarks/cuda/send_ordering.cu, likewise
+#   scripts/gpu-tests.sh cluster-hop [OUT]      # there: benchmarks/cuda/cluster_hop.cu, likewise
 #   scripts/gpu-tests.sh soak-start MINUTES RATE   # there: start the CUDA soak, detached
 #   scripts/gpu-tests.sh soak-wait OUT SECONDS     # there: follow it up to SECONDS, copy results to OUT
 #
@@ -69,6 +70,7 @@ stage() {
       benchmarks/cuda/send_cost.cu
     "$nvcc" -O3 -arch=sm_90 -I ringkernel-core/src/main/resources/io/ringkernel/cuda -o "$RUN/send_ordering" \
       benchmarks/cuda/send_ordering.cu
+    "$nvcc" -O3 -arch=sm_90 -o "$RUN/cluster_hop" benchmarks/cuda/cluster_hop.cu
   fi
   if [ ! -f "$RUN/jre.tar.xz" ]; then
     ../shared/tools/portable-jre.sh "$RUN" java.base,java.logging,java.management,java.xml,java.desktop,jdk.unsupported,jdk.zipfs
@@ -166,6 +168,9 @@ case "$mode" in
   send-ordering)
     out=${2:-gpu-run/out}; mkdir -p "$out"
     timeout 60 "$RUN/send_ordering" | tee "$out/send-ordering.txt" ;;
+  cluster-hop)
+    out=${2:-gpu-run/out}; mkdir -p "$out"
+    timeout 60 "$RUN/cluster_hop" | tee "$out/cluster-hop.txt" ;;
   soak-start)
     # Detached (setsid) so that it outlives this command: one device call may run 10 minutes at most,
     # the soak runs longer, and a later call on the same warm machine collects it with soak-wait.
