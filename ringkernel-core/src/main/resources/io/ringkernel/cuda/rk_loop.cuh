@@ -184,6 +184,22 @@ __device__ __forceinline__ rk_state_entry* rk_state_table(const rk_params& p) {
     return reinterpret_cast<rk_state_entry*>(rk_smem + chunks * 4 + copies);
 }
 
+// The state table (rk_state_table), set once by thread 0 before the loop starts. A lookup reads the
+// address with one load that depends on nothing, where working it out from the kernel's parameters
+// before every stateful handler put a chain of dependent instructions on the dispatching warp.
+__shared__ rk_state_entry* rk_table;
+
+/**
+ * The home index of `key` in a table of `slots` entries: the key folded to 32 bits, times 2^32 / phi,
+ * whose top bits pick the entry (multiply-shift). Three instructions where a 64-bit mixer took a
+ * dozen, one after another, on the warp that dispatches a stateful kernel's messages; keys that
+ * follow each other (sensor numbers) still land far apart.
+ */
+__device__ __forceinline__ uint32_t rk_home_index(int64_t key, uint32_t slots) {
+    const uint32_t folded = (uint32_t) key ^ (uint32_t) ((uint64_t) key >> 32);
+    return (uint32_t) (((uint64_t) (folded * 0x9E3779B1u) * slots) >> 32);
+}
+
 /** A state-table entry's `used` word, read with acquire at block scope (served by L1 or shared memory). */
 __device__ __forceinline__ unsigned long long rk_entry_used(const unsigned long long* used) {
     unsigned long long v;
@@ -202,9 +218,9 @@ __device__ __forceinline__ unsigned long long rk_entry_used(const unsigned long 
  * read of the key went one after the other before every stateful handler.
  */
 __device__ rk_state_entry* rk_find_state(const rk_params& p, int64_t key) {
-    rk_state_entry* table = rk_state_table(p);
+    rk_state_entry* table = rk_table;
     const uint32_t mask = p.state_slots - 1;
-    uint32_t i = (uint32_t) rk_hash((uint64_t) key) & mask;
+    uint32_t i = rk_home_index(key, p.state_slots);
     for (uint32_t n = 0; n < p.state_slots; n++, i = (i + 1) & mask) {
         unsigned long long* used = reinterpret_cast<unsigned long long*>(&table[i].used);
         unsigned long long u = rk_entry_used(used);
@@ -241,32 +257,34 @@ __device__ __forceinline__ uint64_t rk_entry_word(const rk_state_entry* entry, u
  * `used`, the state's words): one trip to memory where rk_find_state takes three in a row (`used`
  * with acquire, then the key, then the state). In a kernel that sends, each of those was a trip to
  * L2, as every send's fence invalidates the SM's L1: the lookup took 0.51 us on the H100, this read
- * 0.29 us (docs/performance.md). It is used when it shows the key's entry READY, which then is this
- * key's own: its state was last written by a warp that handled the key before, behind a barrier or
- * in this warp's own order. Otherwise lane 0 searches with rk_find_state: another key is there, an
- * entry is being inserted, the key is 0 (a key read ahead of another warp's insert shows 0), or the
- * state is not a whole number of 8-byte words (the warps' copies are only 8-byte aligned then) or
- * longer than 30 of them.
+ * 0.29 us (docs/performance.md). Each lane copies its state word into `scratch` at once, so that
+ * the copy does not wait for the vote. The entry is used when it shows the key's entry READY, which
+ * then is this key's own: its state was last written by a warp that handled the key before, behind
+ * a barrier or in this warp's own order. Otherwise lane 0 searches with rk_find_state and copies the
+ * state it finds over the first copy: another key is there, an entry is being inserted, the key is 0
+ * (a key read ahead of another warp's insert shows 0), or the state is not a whole number of 8-byte
+ * words (the warps' copies are only 8-byte aligned then) or longer than 30 of them.
  */
 __device__ __forceinline__ rk_state_entry* rk_lookup_state(const rk_params& p, int64_t key, RK_STATE* scratch,
                                                            uint32_t lane) {
     constexpr uint32_t words = 2 + sizeof(RK_STATE) / 8;
     constexpr bool at_once = sizeof(RK_STATE) % 8 == 0 && words <= 32;
-    const uint32_t index = (uint32_t) rk_hash((uint64_t) key) & (p.state_slots - 1);
-    rk_state_entry* const home = rk_state_table(p) + index;
+    rk_state_entry* const home = rk_table + rk_home_index(key, p.state_slots);
     if (at_once && key != 0) {
         // Each lane checks its own word (lane 0 the key, lane 1 `used`) and the warp votes, instead
         // of shuffling both words to every lane: the dispatch runs on one warp, instruction after
-        // dependent instruction, so every step shows in a stage's latency.
-        const uint64_t v = lane < words ? rk_entry_word(home, lane) : 0;
+        // dependent instruction, so every step shows in a stage's latency. The lanes after the
+        // entry's words read its last word again, so that no lane branches around the load.
+        const uint64_t v = rk_entry_word(home, lane < words ? lane : words - 1);
+        if (lane >= 2 && lane < words) {
+            reinterpret_cast<uint64_t*>(scratch)[lane - 2] = v;
+        }
         const bool own = lane == 0 ? (int64_t) v == key : (lane == 1 ? v == RK_ENTRY_READY : true);
         if (__all_sync(0xffffffffu, own)) {
-            if (lane >= 2 && lane < words) {
-                reinterpret_cast<uint64_t*>(scratch)[lane - 2] = v;
-            }
             __syncwarp();
             return home;
         }
+        __syncwarp();  // the copies above, before lane 0's copy of the state it finds
     }
     rk_state_entry* entry = nullptr;
     if (lane == 0) {
@@ -1034,6 +1052,9 @@ extern "C" __global__ void __launch_bounds__(RK_BLOCK_THREADS) rk_ring_kernel(rk
     // memset from the host could wait for the other ring kernels running on the device).
     {
         uint64_t* table = reinterpret_cast<uint64_t*>(rk_state_table(p));
+        if (tid == 0) {
+            rk_table = reinterpret_cast<rk_state_entry*>(table);
+        }
         const uint64_t n = (uint64_t) p.state_slots * sizeof(rk_state_entry) / 8;
         for (uint64_t i = tid; i < n; i += nthreads) {
             table[i] = 0;
