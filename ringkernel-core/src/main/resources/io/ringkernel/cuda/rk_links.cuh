@@ -366,12 +366,6 @@ __device__ int rk_link_forward(rk_context* ctx, uint32_t e, const void* msg, uin
 }
 
 /**
- * Publishes to every subscriber of a topic; called by one thread. The message is stored into the
- * rings of up to RK_PUBLISH_GROUP subscribers, then one fence covers them all before their `closed`
- * words are read, instead of a fence per subscriber (each costs the sender ~0.5 us on the H100,
- * hop_anatomy.cu), so a subscriber's copy is not held back by the fences of those before it.
- */
-/**
  * rk_topic_publish's copies to subscribers [group, group + RK_PUBLISH_GROUP) of a topic whose `count`
  * subscribers' links start at `first`: their puts, one fence, their confirmations. A refusal is
  * kept in `refused` unless an earlier one is there.
@@ -414,6 +408,12 @@ __device__ __forceinline__ void rk_publish_group(rk_links* L, uint32_t first, ui
     }
 }
 
+/**
+ * Publishes to every subscriber of a topic; called by one thread. The message is stored into the
+ * rings of up to RK_PUBLISH_GROUP subscribers, then one fence covers them all before their `closed`
+ * words are read, instead of a fence per subscriber (each costs the sender ~0.5 us on the H100,
+ * hop_anatomy.cu), so a subscriber's copy is not held back by the fences of those before it.
+ */
 __device__ int rk_topic_publish(rk_context* ctx, uint32_t topic, const void* msg, uint32_t bytes) {
     rk_links* L = ctx->links;
     if (L == nullptr || topic >= RK_MAX_TOPICS) {
