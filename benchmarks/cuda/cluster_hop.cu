@@ -38,23 +38,6 @@ enum Memory { DEVICE, CLUSTER, CLUSTER_SYS };
 // Who writes a slot.
 enum Writer { ONE_THREAD, ONE_THREAD_12_WORDS, ONE_THREAD_PAIRS, LANES, BULK_COPY, HELPER_LANES };
 
-__device__ __forceinline__ uint64_t ld_cluster(const volatile uint64_t* a) {
-    uint64_t v;
-    asm volatile("ld.relaxed.cluster.u64 %0, [%1];" : "=l"(v) : "l"(a));
-    return v;
-}
-__device__ __forceinline__ void st_cluster(volatile uint64_t* a, uint64_t v) {
-    asm volatile("st.relaxed.cluster.u64 [%0], %1;" ::"l"(a), "l"(v) : "memory");
-}
-__device__ __forceinline__ uint64_t ld_generic_sys(const volatile uint64_t* a) {
-    uint64_t v;
-    asm volatile("ld.relaxed.sys.u64 %0, [%1];" : "=l"(v) : "l"(a));
-    return v;
-}
-__device__ __forceinline__ void st_generic_sys(volatile uint64_t* a, uint64_t v) {
-    asm volatile("st.relaxed.sys.u64 [%0], %1;" ::"l"(a), "l"(v) : "memory");
-}
-
 template <Memory M>
 __device__ __forceinline__ void store(uint64_t* a, uint64_t v) {
     if (M == DEVICE) {
@@ -78,6 +61,14 @@ struct Helpers {
     uint32_t acks;           // words the helpers have stored, over all rounds
 };
 
+/** Writes round i's slot, tagged, into `stage` (16 words of this block's shared memory). */
+__device__ __forceinline__ void compose(uint64_t* stage, uint64_t i) {
+#pragma unroll
+    for (uint32_t w = 0; w < SLOT_WORDS; w++) {
+        stage[w] = (i << 32) | w;
+    }
+}
+
 /** Writes round i's slot at `to`, as `W` says; `stage` is 16 words of this block's shared memory. */
 template <Memory M, Writer W>
 __device__ __forceinline__ void put(uint64_t* to, uint64_t* stage, Helpers& h, uint64_t i) {
@@ -97,10 +88,7 @@ __device__ __forceinline__ void put(uint64_t* to, uint64_t* stage, Helpers& h, u
         }
     } else if (W == BULK_COPY) {
         if (lane == 0) {
-#pragma unroll
-            for (uint32_t w = 0; w < SLOT_WORDS; w++) {
-                stage[w] = (i << 32) | w;
-            }
+            compose(stage, i);
             // The proxy fence makes the staged words visible to the copy; the wait is for the copy to
             // have read them (so that the next round may write them), not for it to land.
             asm volatile(
@@ -113,10 +101,7 @@ __device__ __forceinline__ void put(uint64_t* to, uint64_t* stage, Helpers& h, u
         }
     } else if (W == HELPER_LANES) {
         if (lane == 0) {
-#pragma unroll
-            for (uint32_t w = 0; w < SLOT_WORDS; w++) {
-                stage[w] = (i << 32) | w;
-            }
+            compose(stage, i);
             __threadfence_block();
             h.mail = i;
             while (*reinterpret_cast<volatile uint32_t*>(&h.acks) < SLOT_WORDS * i) {

@@ -1,5 +1,6 @@
 // The loads, stores and clock of the latency floors (hop_floor.cu, hop_anatomy.cu,
-// host_poll_floor.cu): the instructions the ring runtime (rk_links.cuh) polls and writes slots with.
+// host_poll_floor.cu, cluster_hop.cu): the instructions the ring runtime (rk_links.cuh) polls and
+// writes slots with.
 #ifndef FLOOR_ACCESS_CUH
 #define FLOOR_ACCESS_CUH
 #include <cstdint>
@@ -19,6 +20,24 @@ __device__ __forceinline__ void st_gpu(volatile uint64_t* a, uint64_t v) {
 }
 __device__ __forceinline__ void st_sys(volatile uint64_t* a, uint64_t v) {
     asm volatile("st.relaxed.sys.global.u64 [%0], %1;" ::"l"(a), "l"(v) : "memory");
+}
+// Cluster scope, and system scope on generic addresses, for slots in a cluster's shared memory
+// (cluster_hop.cu).
+__device__ __forceinline__ uint64_t ld_cluster(const volatile uint64_t* a) {
+    uint64_t v;
+    asm volatile("ld.relaxed.cluster.u64 %0, [%1];" : "=l"(v) : "l"(a));
+    return v;
+}
+__device__ __forceinline__ void st_cluster(volatile uint64_t* a, uint64_t v) {
+    asm volatile("st.relaxed.cluster.u64 [%0], %1;" ::"l"(a), "l"(v) : "memory");
+}
+__device__ __forceinline__ uint64_t ld_generic_sys(const volatile uint64_t* a) {
+    uint64_t v;
+    asm volatile("ld.relaxed.sys.u64 %0, [%1];" : "=l"(v) : "l"(a));
+    return v;
+}
+__device__ __forceinline__ void st_generic_sys(volatile uint64_t* a, uint64_t v) {
+    asm volatile("st.relaxed.sys.u64 [%0], %1;" ::"l"(a), "l"(v) : "memory");
 }
 /** %globaltimer, in ns. */
 __device__ __forceinline__ uint64_t now() {
