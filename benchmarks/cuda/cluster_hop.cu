@@ -140,12 +140,6 @@ __device__ __forceinline__ void await(const uint64_t* at, uint32_t words, uint64
     }
 }
 
-__device__ __forceinline__ unsigned long long smid() {
-    uint32_t id;
-    asm volatile("mov.u32 %0, %%smid;" : "=r"(id));
-    return id;
-}
-
 // Block 0 sends round i to block 1 and waits for its answer; block 1 answers each round. In device
 // memory the two inboxes are `global` and 256 bytes after it. One warp a block.
 template <Memory M, Writer W>

@@ -1,4 +1,4 @@
-// The loads, stores and clock of the latency floors (hop_floor.cu, hop_anatomy.cu,
+// The loads, stores, clock and SM number of the latency floors (hop_floor.cu, hop_anatomy.cu,
 // host_poll_floor.cu, cluster_hop.cu): the instructions the ring runtime (rk_links.cuh) polls and
 // writes slots with.
 #ifndef FLOOR_ACCESS_CUH
@@ -38,6 +38,12 @@ __device__ __forceinline__ uint64_t ld_generic_sys(const volatile uint64_t* a) {
 }
 __device__ __forceinline__ void st_generic_sys(volatile uint64_t* a, uint64_t v) {
     asm volatile("st.relaxed.sys.u64 [%0], %1;" ::"l"(a), "l"(v) : "memory");
+}
+/** The SM this thread runs on. */
+__device__ __forceinline__ uint32_t smid() {
+    uint32_t s;
+    asm volatile("mov.u32 %0, %%smid;" : "=r"(s));
+    return s;
 }
 /** %globaltimer, in ns. */
 __device__ __forceinline__ uint64_t now() {

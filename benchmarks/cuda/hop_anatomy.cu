@@ -30,12 +30,6 @@
 #define CLOSED 2048
 #define ABORT 2560
 
-__device__ __forceinline__ uint32_t smid() {
-    uint32_t s;
-    asm volatile("mov.u32 %0, %%smid;" : "=r"(s));
-    return s;
-}
-
 struct Variant {
     const char* name;
     int writer_lanes;  // 1: lane 0 stores the 16 words; 16: lanes 0-15 store one each
